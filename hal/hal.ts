@@ -1,0 +1,29 @@
+/**
+ * The HAL contract: everything the stack needs from the world is a byte pipe, a clock and a
+ * random source. The same core runs on the loopback link model, a host serial port, and the
+ * Espruino and Kaluma UARTs.
+ *
+ * Rules every HAL follows:
+ * - `write` must finish with (or copy) the bytes before it returns: the stack reuses its
+ *   transmit buffer for the next frame at once. One call carries one SLIP-encoded frame.
+ * - The receiver is registered once at start-up with `setReceiver`; the HAL calls it with
+ *   whatever chunk of bytes the line delivered (any split, frames may straddle chunks).
+ *   The receiver does not keep a reference to the chunk after it returns.
+ * - `now()` is monotonic milliseconds (may be fractional). The stack never reads any other clock.
+ * - `random32()` returns 32 random bits as an int32; it seeds ISN secrets and the like,
+ *   so a board HAL should use a hardware source where it has one.
+ */
+
+/** Bytes that arrived on the line. */
+export type Receiver = (buf: Uint8Array, off: number, len: number) => void;
+
+export interface Hal {
+  /** Put one SLIP-encoded frame on the line. */
+  write(buf: Uint8Array, off: number, len: number): void;
+  /** Register the one consumer of incoming bytes. */
+  setReceiver(rx: Receiver): void;
+  /** Milliseconds on this HAL's clock. */
+  now(): number;
+  /** 32 random bits as an int32. */
+  random32(): number;
+}

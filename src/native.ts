@@ -1,0 +1,61 @@
+/**
+ * The two per-byte primitives of the stack: the 16-bit one's-complement sum and the bulk
+ * byte copy. Everything else in the stack does per-segment work, so these are the only
+ * places where cost grows with payload size.
+ *
+ * Contract: both are plain functions over (buf, off, len) that allocate nothing. The host
+ * defaults are tight loops that V8 compiles to machine code. A board HAL replaces them with
+ * native versions through `installNative` (Espruino: `E.sum` and `Uint8Array.prototype.set`),
+ * because a per-byte JavaScript loop runs only a few thousand iterations per second on an
+ * interpreter (REFERENCE.md, "The runtimes").
+ *
+ * Why not `dst.set(src.subarray(...))` on the host: each `subarray` is a new object, and
+ * 200k of them caused 18 young-generation collections in a measurement; the zero-allocation
+ * promise forbids that.
+ */
+
+/** Sum of the big-endian 16-bit words of buf[off, off+len), an odd last byte padded with zero; not folded. */
+export type Sum16 = (buf: Uint8Array, off: number, len: number) => number;
+/** Copy len bytes from src[srcOff..] to dst[dstOff..]; the ranges may overlap only if dst !== src. */
+export type Copy = (dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number) => void;
+
+/** Portable sum: folds every 64 Ki words so the accumulator stays a small integer. */
+function sum16Js(buf: Uint8Array, off: number, len: number): number {
+  let acc = 0;
+  const end = off + (len & ~1);
+  let i = off;
+  while (i < end) {
+    acc += (buf[i] << 8) | buf[i + 1];
+    i += 2;
+    if ((i & 0x1fffe) === 0) acc = (acc & 0xffff) + (acc >>> 16);
+  }
+  if (len & 1) acc += buf[end] << 8;
+  return acc;
+}
+
+/** Portable copy: a plain loop, allocation-free, handles dst === src with dstOff > srcOff. */
+function copyJs(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  if (dst === src && dstOff > srcOff) {
+    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
+    return;
+  }
+  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
+}
+
+/** The active implementations. Read them through this object so a HAL can swap them at start-up. */
+export const native = {
+  sum16: sum16Js as Sum16,
+  copy: copyJs as Copy,
+};
+
+/** Replace one or both primitives (call once, before the stack starts). Pass null to keep the current one. */
+export function installNative(sum16: Sum16 | null, copy: Copy | null): void {
+  if (sum16 !== null) native.sum16 = sum16;
+  if (copy !== null) native.copy = copy;
+}
+
+/** Restore the portable implementations (tests use this after trying a native one). */
+export function resetNative(): void {
+  native.sum16 = sum16Js;
+  native.copy = copyJs;
+}
