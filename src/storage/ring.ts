@@ -1,0 +1,89 @@
+/**
+ * A byte ring over a caller-supplied Uint8Array: the storage behind every TCP send and
+ * receive buffer.
+ *
+ * Contract: `write` copies in as much as fits and returns the count; `read` copies out and
+ * consumes; `peek` copies out from any offset without consuming (TCP retransmits from the
+ * send ring by peeking at the unacknowledged bytes); `discard` consumes without copying
+ * (an ACK frees acknowledged bytes). Nothing allocates: wrap-around is handled with at most
+ * two calls to `native.copy` per operation, so the JavaScript work does not grow with the
+ * byte count on a board whose HAL supplies a native copy.
+ */
+import { native } from '../native.js';
+
+export class Ring {
+  /** The backing storage; its length is the capacity. */
+  buf: Uint8Array;
+  /** Index of the oldest byte. */
+  head: number;
+  /** Number of bytes stored. */
+  len: number;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.head = 0;
+    this.len = 0;
+  }
+
+  /** Capacity in octets. */
+  capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Free space in octets. */
+  free(): number {
+    return this.buf.length - this.len;
+  }
+
+  /** Drop everything (a reset connection, or a slot handed to a new connection). */
+  clear(): void {
+    this.head = 0;
+    this.len = 0;
+  }
+
+  /** Copy up to len bytes of src[off..] in; returns the number accepted (limited by free space). */
+  write(src: Uint8Array, off: number, len: number): number {
+    const cap = this.buf.length;
+    const n = len < cap - this.len ? len : cap - this.len;
+    if (n <= 0) return 0;
+    let tail = this.head + this.len;
+    if (tail >= cap) tail -= cap;
+    const first = n < cap - tail ? n : cap - tail;
+    native.copy(this.buf, tail, src, off, first);
+    if (n > first) native.copy(this.buf, 0, src, off + first, n - first);
+    this.len += n;
+    return n;
+  }
+
+  /** Copy up to len bytes, starting `at` bytes past the head, into dst[off..] without consuming; returns the count. */
+  peek(dst: Uint8Array, off: number, at: number, len: number): number {
+    const avail = this.len - at;
+    const n = len < avail ? len : avail;
+    if (n <= 0) return 0;
+    const cap = this.buf.length;
+    let start = this.head + at;
+    if (start >= cap) start -= cap;
+    const first = n < cap - start ? n : cap - start;
+    native.copy(dst, off, this.buf, start, first);
+    if (n > first) native.copy(dst, off + first, this.buf, 0, n - first);
+    return n;
+  }
+
+  /** Consume up to n bytes without copying; returns the count consumed. */
+  discard(n: number): number {
+    const k = n < this.len ? n : this.len;
+    if (k <= 0) return 0;
+    this.head += k;
+    if (this.head >= this.buf.length) this.head -= this.buf.length;
+    this.len -= k;
+    if (this.len === 0) this.head = 0; // keep future writes contiguous when empty
+    return k;
+  }
+
+  /** Copy up to len bytes into dst[off..] and consume them; returns the count. */
+  read(dst: Uint8Array, off: number, len: number): number {
+    const n = this.peek(dst, off, 0, len);
+    this.discard(n);
+    return n;
+  }
+}
