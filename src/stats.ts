@@ -1,0 +1,99 @@
+/**
+ * Counters: one per drop reason and one per event, each in a typed array so that the
+ * per-packet path only increments an index, and tests can assert *why* a packet died.
+ *
+ * Contract: `DROP_*` and `CNT_*` are indices into `stack.drops` and `stack.counters`;
+ * `DROP_NAMES` / `COUNTER_NAMES` give their printable names (host tools only).
+ */
+
+// Drop reasons. A frame or packet that is dropped increments exactly one of these.
+/** SLIP: ESC followed by something other than ESC_END / ESC_ESC (RFC 1055). */
+export const DROP_SLIP_ESCAPE = 0;
+/** SLIP: frame longer than the MTU, dropped whole. */
+export const DROP_SLIP_OVERFLOW = 1;
+/** IPv4: shorter than a 20-octet header. */
+export const DROP_IP_TRUNCATED = 2;
+/** IPv4: version field is not 4. */
+export const DROP_IP_VERSION = 3;
+/** IPv4: IHL < 5 or header longer than the frame. */
+export const DROP_IP_HEADER_LEN = 4;
+/** IPv4: total length < header length or > frame length (the Ripple20 class). */
+export const DROP_IP_LENGTH = 5;
+/** IPv4: header checksum wrong. */
+export const DROP_IP_CHECKSUM = 6;
+/** IPv4: destination is not our address. */
+export const DROP_IP_NOT_OURS = 7;
+/** IPv4: source is broadcast, multicast, 0.0.0.0 or our own address (LAND). */
+export const DROP_IP_BAD_SRC = 8;
+/** IPv4: a fragment (MF set or offset != 0); documented deviation, no reassembly. */
+export const DROP_IP_FRAGMENT = 9;
+/** IPv4: a protocol we do not speak (answered with ICMP protocol unreachable). */
+export const DROP_IP_PROTOCOL = 10;
+/** ICMP: shorter than its 8-octet header. */
+export const DROP_ICMP_TRUNCATED = 11;
+/** ICMP: checksum wrong. */
+export const DROP_ICMP_CHECKSUM = 12;
+/** ICMP: a type we do not handle (timestamps, redirects, ...). */
+export const DROP_ICMP_TYPE = 13;
+/** ICMP: echo request to a broadcast address (ignored, RFC 1122 §3.2.2.6 allows it; no smurf amplifier). */
+export const DROP_ICMP_BROADCAST_ECHO = 14;
+/** ICMP: an error message (dest unreachable, time exceeded, ...) that no transport claimed. */
+export const DROP_ICMP_ERROR = 15;
+/** ICMP: source quench, silently discarded (RFC 6633, RFC 9293 MUST-55). */
+export const DROP_ICMP_SOURCE_QUENCH = 16;
+/** UDP: shorter than its 8-octet header. */
+export const DROP_UDP_TRUNCATED = 17;
+/** UDP: length field < 8 or larger than the IP payload. */
+export const DROP_UDP_LENGTH = 18;
+/** UDP: checksum wrong. */
+export const DROP_UDP_CHECKSUM = 19;
+/** UDP: no socket bound to the destination port (answered with ICMP port unreachable, rate-limited). */
+export const DROP_UDP_NO_PORT = 20;
+/** Number of drop reasons. */
+export const DROP_COUNT = 21;
+
+/** Printable drop reason names, indexed by DROP_*. */
+export const DROP_NAMES: string[] = [
+  'slip-escape', 'slip-overflow',
+  'ip-truncated', 'ip-version', 'ip-header-len', 'ip-length', 'ip-checksum', 'ip-not-ours',
+  'ip-bad-src', 'ip-fragment', 'ip-protocol',
+  'icmp-truncated', 'icmp-checksum', 'icmp-type', 'icmp-broadcast-echo', 'icmp-error', 'icmp-source-quench',
+  'udp-truncated', 'udp-length', 'udp-checksum', 'udp-no-port',
+];
+
+// Event counters.
+/** SLIP frames decoded. */
+export const CNT_RX_FRAMES = 0;
+/** IPv4 packets accepted (passed every IP check). */
+export const CNT_RX_PACKETS = 1;
+/** IPv4 packets sent. */
+export const CNT_TX_PACKETS = 2;
+/** Octets written to the line, SLIP framing included. */
+export const CNT_TX_OCTETS = 3;
+/** Octets read from the line. */
+export const CNT_RX_OCTETS = 4;
+/** ICMP echo requests answered. */
+export const CNT_ECHO_REPLIES_SENT = 5;
+/** ICMP echo replies received. */
+export const CNT_ECHO_REPLIES_RECEIVED = 6;
+/** UDP datagrams delivered to a handler. */
+export const CNT_UDP_DELIVERED = 7;
+/** UDP datagrams sent. */
+export const CNT_UDP_SENT = 8;
+/** ICMP errors sent (port / protocol unreachable). */
+export const CNT_ICMP_ERRORS_SENT = 9;
+/** ICMP errors not sent because of the rate limit. */
+export const CNT_ICMP_ERRORS_LIMITED = 10;
+/** Bytes discarded before the first SLIP END (line noise at start-up). */
+export const CNT_SLIP_HUNT_OCTETS = 11;
+/** Empty SLIP frames (back-to-back END), ignored by design. */
+export const CNT_SLIP_EMPTY = 12;
+/** Number of counters. */
+export const COUNTER_COUNT = 13;
+
+/** Printable counter names, indexed by CNT_*. */
+export const COUNTER_NAMES: string[] = [
+  'rx-frames', 'rx-packets', 'tx-packets', 'tx-octets', 'rx-octets',
+  'echo-replies-sent', 'echo-replies-received', 'udp-delivered', 'udp-sent',
+  'icmp-errors-sent', 'icmp-errors-limited', 'slip-hunt-octets', 'slip-empty',
+];
