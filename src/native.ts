@@ -1,23 +1,29 @@
 /**
- * The two per-byte primitives of the stack: the 16-bit one's-complement sum and the bulk
- * byte copy. Everything else in the stack does per-segment work, so these are the only
+ * The three per-byte primitives of the stack: the 16-bit one's-complement sum, the bulk
+ * byte copy, and the search for a byte (SLIP looks for END and ESC). Everything else in the stack does per-segment work, so these are the only
  * places where cost grows with payload size.
  *
  * Contract: both are plain functions over (buf, off, len) that allocate nothing. The host
  * defaults are tight loops that V8 compiles to machine code. A board HAL replaces them with
- * native versions through `installNative` (Espruino: `E.sum` and `Uint8Array.prototype.set`),
+ * native versions through `installNative` (Espruino: `E.sum`, `Uint8Array.prototype.set` and
+ * `indexOf`),
  * because a per-byte JavaScript loop runs only a few thousand iterations per second on an
  * interpreter (REFERENCE.md, "The runtimes").
  *
  * Why not `dst.set(src.subarray(...))` on the host: each `subarray` is a new object, and
  * 200k of them caused 18 young-generation collections in a measurement; the zero-allocation
- * promise forbids that.
+ * promise forbids that. Why not `indexOf` on the host: it has no end bound, so on a chunk that
+ * sits in a large buffer it scans far past the frame (a profile of the loopback showed 96% of
+ * the time there); the board HALs use it because their chunks are exactly sized.
  */
 
 /** Sum of the big-endian 16-bit words of buf[off, off+len), an odd last byte padded with zero; not folded. */
 export type Sum16 = (buf: Uint8Array, off: number, len: number) => number;
 /** Copy len bytes from src[srcOff..] to dst[dstOff..]; the ranges may overlap only if dst !== src. */
 export type Copy = (dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number) => void;
+
+/** Index of the first `value` in buf[from, end), or `end` if there is none. */
+export type Find = (buf: Uint8Array, value: number, from: number, end: number) => number;
 
 /** Portable sum: folds every 64 Ki words so the accumulator stays a small integer. */
 function sum16Js(buf: Uint8Array, off: number, len: number): number {
@@ -42,20 +48,35 @@ function copyJs(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number
   for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
 }
 
+/** Portable search: a loop bounded by `end`. */
+function findJs(buf: Uint8Array, value: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === value) return i;
+  return end;
+}
+
 /** The active implementations. Read them through this object so a HAL can swap them at start-up. */
 export const native = {
   sum16: sum16Js as Sum16,
   copy: copyJs as Copy,
+  find: findJs as Find,
 };
 
-/** Replace one or both primitives (call once, before the stack starts). Pass null to keep the current one. */
-export function installNative(sum16: Sum16 | null, copy: Copy | null): void {
+/** Replace primitives (call once, before the stack starts). Pass null to keep the current one. */
+export function installNative(sum16: Sum16 | null, copy: Copy | null, find: Find | null): void {
   if (sum16 !== null) native.sum16 = sum16;
   if (copy !== null) native.copy = copy;
+  if (find !== null) native.find = find;
+}
+
+/** A `find` built on `indexOf`, for runtimes where it is native and chunks are exactly sized. */
+export function findIndexOf(buf: Uint8Array, value: number, from: number, end: number): number {
+  const i = buf.indexOf(value, from);
+  return i < 0 || i > end ? end : i;
 }
 
 /** Restore the portable implementations (tests use this after trying a native one). */
 export function resetNative(): void {
   native.sum16 = sum16Js;
   native.copy = copyJs;
+  native.find = findJs;
 }

@@ -12,7 +12,7 @@
  *   empty frames are ignored; an END always ends a frame, even right after an ESC; ESC
  *   followed by anything but ESC_END/ESC_ESC drops the frame; a frame longer than the mtu
  *   is dropped whole, never delivered truncated. Each drop reason has its own counter.
- * - Per-byte work is done by native typed-array calls (`indexOf` finds the next special
+ * - Per-byte work is done by the native primitives (`native.find` finds the next special
  *   byte, `native.copy` moves the run before it), because a per-byte JavaScript loop is very
  *   slow on Espruino. Nothing allocates after the constructor.
  */
@@ -36,10 +36,9 @@ export const ESCAPED = 2;
 /** Decoder state: the current frame is bad; discard until the next END. */
 export const DISCARD = 3;
 
-/** Index of the first `b` in buf[from, end), or `end` when there is none (allocation-free). */
+/** Index of the first `b` in buf[from, end), or `end` when there is none (native.find: a board HAL makes it native). */
 function findByte(buf: Uint8Array, b: number, from: number, end: number): number {
-  const i = buf.indexOf(b, from);
-  return i < 0 || i > end ? end : i;
+  return native.find(buf, b, from, end);
 }
 
 /** Bytes `encode` writes for src[off, off+len): the two ENDs, every byte, and one extra byte per END/ESC in the data. */

@@ -89,12 +89,12 @@ describe('checksum (RFC 1071)', () => {
     installNative((buf, off, len) => {
       calls.push([off, len]);
       return orig(buf, off, len);
-    }, null);
+    }, null, null);
     const b = hex('0001f203f4f5f6f7');
     expect(fold(sum(b, 0, 8, 0))).toBe(0xddf2);
     expect(calls).toEqual([[0, 8]]);
     // a hook returning a fixed value proves the result comes from it
-    installNative(() => 0x1234, null);
+    installNative(() => 0x1234, null, null);
     expect(checksum(b, 0, 8)).toBe(0xedcb);
     resetNative();
     expect(checksum(b, 0, 8)).toBe(0x220d);
