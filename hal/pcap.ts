@@ -1,0 +1,87 @@
+/**
+ * A HAL wrapper that records every IP packet crossing it, both ways, as a pcap stream
+ * (LINKTYPE_RAW: opens in Wireshark and tcpdump), like smoltcp's `phy::PcapWriter`.
+ *
+ * Contract:
+ * - `withPcap(inner, sink, mtu)` returns a HAL that forwards everything to `inner`
+ *   unchanged; it claims inner's receiver at once and hands the bytes on to whichever
+ *   receiver is registered on the wrapper.
+ * - The pcap global header goes to `sink` at creation; then one record (16-octet header,
+ *   then the packet) per IP packet, sent or received, timestamped with `inner.now()`.
+ * - The SLIP framing is undone by two private decoders (one per direction), so the file
+ *   holds the IP packets as the stacks see them; frames the decoder rejects (bad escape,
+ *   longer than mtu) are not recorded. A received packet is recorded before the receiver
+ *   sees it, so a reply sent from inside the receiver is recorded after it.
+ * - `sink(buf, off, len)` must consume or copy the bytes before returning (buffers are
+ *   reused). Host tools typically append them to a file with fs.writeSync; this module
+ *   itself uses no Node modules.
+ * - Allocation-free per packet: the header buffers are preallocated.
+ */
+import type { Hal, Receiver } from './hal.js';
+import { SlipDecoder } from '../src/wire/slip.js';
+import { pcapGlobalHeader, pcapRecordHeader, GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
+
+/** Where the pcap bytes go; must consume or copy them before returning. */
+export type PcapSink = (buf: Uint8Array, off: number, len: number) => void;
+
+/** The wrapper behind `withPcap`. */
+class PcapHal implements Hal {
+  private inner: Hal;
+  private sink: PcapSink;
+  private rx: Receiver | null;
+  private txDecoder: SlipDecoder;
+  private rxDecoder: SlipDecoder;
+  /** The record header, reused for every packet. */
+  private header: Uint8Array;
+
+  constructor(inner: Hal, sink: PcapSink, mtu: number) {
+    this.inner = inner;
+    this.sink = sink;
+    this.rx = null;
+    this.header = new Uint8Array(RECORD_HEADER_LEN);
+    // The closures are made once here, never per packet.
+    this.txDecoder = new SlipDecoder(mtu, (buf: Uint8Array, len: number) => this.record(buf, len));
+    this.rxDecoder = new SlipDecoder(mtu, (buf: Uint8Array, len: number) => this.record(buf, len));
+    const fileHeader = new Uint8Array(GLOBAL_HEADER_LEN);
+    // snaplen = mtu: no packet longer than the decoder buffer is ever recorded.
+    pcapGlobalHeader(fileHeader, 0, mtu);
+    sink(fileHeader, 0, GLOBAL_HEADER_LEN);
+    inner.setReceiver((buf: Uint8Array, off: number, len: number) => this.receive(buf, off, len));
+  }
+
+  /** One pcap record: header, then the packet. */
+  private record(buf: Uint8Array, len: number): void {
+    pcapRecordHeader(this.header, 0, this.inner.now(), len, len);
+    this.sink(this.header, 0, RECORD_HEADER_LEN);
+    this.sink(buf, 0, len);
+  }
+
+  /** Bytes from the line: record complete packets, then pass the bytes on untouched. */
+  private receive(buf: Uint8Array, off: number, len: number): void {
+    this.rxDecoder.push(buf, off, len);
+    const rx = this.rx;
+    if (rx !== null) rx(buf, off, len);
+  }
+
+  write(buf: Uint8Array, off: number, len: number): void {
+    this.txDecoder.push(buf, off, len);
+    this.inner.write(buf, off, len);
+  }
+
+  setReceiver(rx: Receiver): void {
+    this.rx = rx;
+  }
+
+  now(): number {
+    return this.inner.now();
+  }
+
+  random32(): number {
+    return this.inner.random32();
+  }
+}
+
+/** Wrap `inner` so that every IP packet it carries, both ways, is written to `sink` as pcap. */
+export function withPcap(inner: Hal, sink: PcapSink, mtu: number): Hal {
+  return new PcapHal(inner, sink, mtu);
+}
