@@ -1,0 +1,160 @@
+/**
+ * The Espruino HAL: the stack's byte pipe on a hardware UART (`Serial1`), Espruino's clock,
+ * its hardware random number generator, and native versions of the two per-byte primitives.
+ *
+ * Contract (see hal/hal.ts):
+ * - `createEspruinoHal(serial, baud)` installs the native sum and copy and returns the HAL;
+ *   `createStack(config, hal)` then registers the stack as the receiver.
+ * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
+ *   polls the stack once after each chunk, and keeps exactly one timer (or none) armed for
+ *   the deadline that `poll` returned. Calling it again (from `onInit` after a `save()`)
+ *   re-opens the port without adding a second listener or timer.
+ * - `write` hands the frame to `serial.write` as a view of the caller's bytes; Espruino's
+ *   UART copies it into its transmit buffer before returning.
+ *
+ * Allocation: Espruino cannot run the stack's per-byte loops fast enough (a few thousand
+ * loop iterations per second, REFERENCE.md "The runtimes"), so the primitives here make
+ * small typed-array views to reach native code (`E.sum`, `set`). That allocates, which the
+ * zero-allocation rule forbids on V8, but Espruino's memory is reference counted: a view
+ * goes back to the free list the moment the call returns, there is no garbage collector
+ * to pause, and the few JsVars it takes are far cheaper than a JavaScript byte loop.
+ * The same goes for the Uint8Array that `E.toUint8Array` makes for each received chunk.
+ */
+import type { Hal, Receiver } from './hal.js';
+import { installNative, findIndexOf } from '../src/native.js';
+
+/** What `start` drives: the stack's poll (structural, so this file does not depend on src/stack.ts). */
+export interface Pollable {
+  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
+  poll(now: number): number;
+}
+
+/** The HAL plus the call that wires it to the UART and the timers. */
+export interface EspruinoHal extends Hal {
+  /** Open the port, start feeding received bytes and polling the stack. */
+  start(stack: Pollable): void;
+}
+
+/** Fold a non-negative sum to 16 bits with end-around carry; division, not shifts, so sums above 2^31 work. */
+function fold16(acc: number): number {
+  while (acc > 0xffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000);
+  return acc;
+}
+
+/**
+ * 16-bit one's-complement sum of buf[off, off+len) (RFC 1071), computed natively; installed
+ * only where E.sum exists.
+ * `E.sum` over a Uint16Array view adds the words in the CPU's byte order: little-endian on
+ * every Espruino board. RFC 1071 §2(B): the sum is byte-order independent, so the folded
+ * little-endian sum, byte-swapped, is the folded big-endian sum.
+ * A Uint16Array view must start on an even byte. When the data does not, the first byte is
+ * added alone as a high byte, and the rest, now evenly aligned, is summed little-endian with
+ * NO swap: counted from `off` its byte pairs are (odd, even) = (low, high), which is exactly
+ * how a little-endian word holds them.
+ * Returns a value congruent to the big-endian sum modulo 0xffff (folded, not the raw sum),
+ * which is all the callers need: they fold and invert.
+ */
+function sum16Espruino(buf: Uint8Array, off: number, len: number): number {
+  if (len <= 0) return 0;
+  const start = buf.byteOffset + off;
+  if ((start & 1) === 0) {
+    const words = len >> 1;
+    let acc = words > 0 ? fold16(E.sum!(new Uint16Array(buf.buffer, start, words))) : 0;
+    acc = ((acc & 0xff) << 8) | (acc >> 8);
+    // RFC 1071: an odd last byte is the high byte of a word padded with zero.
+    if (len & 1) acc += buf[off + len - 1] << 8;
+    return acc;
+  }
+  let acc = buf[off] << 8;
+  const rest = len - 1;
+  const words = rest >> 1;
+  if (words > 0) acc += E.sum!(new Uint16Array(buf.buffer, start + 1, words));
+  // The last byte sits at an odd distance from off: the low byte of its word.
+  if (rest & 1) acc += buf[off + len - 1];
+  return fold16(acc);
+}
+
+/**
+ * Copy with `Uint8Array.prototype.set`, natively. An overlapping copy inside one buffer
+ * towards higher addresses is done backwards in JavaScript instead, because whether
+ * Espruino's `set` copies front to back there is not documented (it is rare in the stack).
+ */
+function copyEspruino(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  if (len <= 0) return;
+  const d = dst.byteOffset + dstOff;
+  const s = src.byteOffset + srcOff;
+  if (dst.buffer === src.buffer && d > s && d < s + len) {
+    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
+    return;
+  }
+  dst.set(new Uint8Array(src.buffer, s, len), dstOff);
+}
+
+/** Build the Espruino HAL on `serial` (normally `Serial1`) at `baud` bits per second. */
+export function createEspruinoHal(serial: EspruinoSerial, baud: number): EspruinoHal {
+  let receiver: Receiver | null = null;
+  let stack: Pollable | null = null;
+  let timer: unknown = null;
+  let listening = false;
+
+  // E.sum and E.hwRand are left out of the smallest firmware builds (SAVE_ON_FLASH):
+  // keep the portable sum and fall back to Math.random there.
+  installNative(typeof E.sum === 'function' ? sum16Espruino : null, copyEspruino, findIndexOf);
+  const hasHwRand = typeof E.hwRand === 'function';
+
+  function now(): number {
+    return getTime() * 1000;
+  }
+
+  /** Poll the stack and arm one timer for the deadline it returns. */
+  function pollAndArm(): void {
+    if (stack === null) return;
+    // Espruino: clearTimeout() without an id clears EVERY timer, so only clear a real one.
+    if (timer !== null) {
+      clearTimeout(timer as number);
+      timer = null;
+    }
+    const t = now();
+    const deadline = stack.poll(t);
+    if (deadline !== Infinity) {
+      const delay = deadline > t ? deadline - t : 0;
+      timer = setTimeout(onTimer, delay);
+    }
+  }
+
+  function onTimer(): void {
+    timer = null;
+    pollAndArm();
+  }
+
+  function onData(data: string): void {
+    const bytes = E.toUint8Array(data);
+    if (receiver !== null) receiver(bytes, 0, bytes.length);
+    pollAndArm();
+  }
+
+  return {
+    write(buf: Uint8Array, off: number, len: number): void {
+      // Espruino's write respects a view's bounds (unlike Kaluma's).
+      serial.write(new Uint8Array(buf.buffer, buf.byteOffset + off, len));
+    },
+    setReceiver(rx: Receiver): void {
+      receiver = rx;
+    },
+    now: now,
+    random32(): number {
+      if (hasHwRand) return E.hwRand!() | 0;
+      // Weak: Espruino's Math.random is a seeded PRNG; only reached on SAVE_ON_FLASH builds.
+      return (Math.random() * 4294967296) | 0;
+    },
+    start(s: Pollable): void {
+      stack = s;
+      serial.setup(baud);
+      if (!listening) {
+        serial.on('data', onData);
+        listening = true;
+      }
+      pollAndArm();
+    },
+  };
+}

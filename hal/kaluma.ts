@@ -1,0 +1,121 @@
+/**
+ * The Kaluma HAL (JerryScript on the RP2040): the stack's byte pipe on a UART, Kaluma's
+ * millisecond clock, a best-effort random source, and a native bulk copy.
+ *
+ * Contract (see hal/hal.ts):
+ * - `createKalumaHal(uart)` takes a UART the firmware opened with
+ *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
+ *   `createStack(config, hal)` then registers the stack as the receiver.
+ * - `start(stack)` feeds every received chunk to the receiver, polls the stack once after
+ *   each chunk, and keeps exactly one timer (or none) armed for the deadline `poll` returned.
+ * - `write` sends a standalone copy of the frame. Kaluma bug (REFERENCE.md): `write(u8)`
+ *   sends the whole underlying ArrayBuffer, ignoring byteOffset and byteLength, so a view
+ *   into the stack's transmit buffer would put the whole buffer on the line.
+ *
+ * Randomness: Kaluma documents no hardware random source, and JerryScript's Math.random is
+ * a pseudo-random generator whose start state may repeat from boot to boot. `random32`
+ * therefore stirs an xorshift32 state with Math.random, `millis()` at each call, and the
+ * arrival time and size of every received chunk, which depend on the outside world. That
+ * is better than Math.random alone but it is NOT cryptographic: the ISN secret (RFC 6528)
+ * drawn from it is only as unpredictable as the traffic timing before it was drawn.
+ *
+ * Allocation: the copy uses `set` with a fresh view and `write` a fresh slice; JerryScript
+ * frees those by reference counting as soon as they are dropped, so no collector pauses,
+ * and native copying beats a JavaScript byte loop on an interpreter.
+ */
+import type { Hal, Receiver } from './hal.js';
+import { installNative, findIndexOf } from '../src/native.js';
+
+/** What `start` drives: the stack's poll (structural, so this file does not depend on src/stack.ts). */
+export interface Pollable {
+  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
+  poll(now: number): number;
+}
+
+/** The HAL plus the call that wires it to the UART and the timers. */
+export interface KalumaHal extends Hal {
+  /** Start feeding received bytes and polling the stack. */
+  start(stack: Pollable): void;
+}
+
+/** Copy with `Uint8Array.prototype.set` (native; the spec makes overlapping copies safe). */
+function copyKaluma(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  if (len <= 0) return;
+  dst.set(new Uint8Array(src.buffer, src.byteOffset + srcOff, len), dstOff);
+}
+
+/** One xorshift32 step (Marsaglia 2003): a cheap full-period mixer over nonzero int32 states. */
+function xorshift32(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x | 0;
+}
+
+/** Build the Kaluma HAL on an open UART. */
+export function createKalumaHal(uart: KalumaUart): KalumaHal {
+  let receiver: Receiver | null = null;
+  let stack: Pollable | null = null;
+  let timer: unknown = null;
+  let listening = false;
+  // Entropy pool: never zero (xorshift's only fixed point).
+  let pool = (((Math.random() * 4294967296) | 0) ^ millis()) | 1;
+
+  installNative(null, copyKaluma, findIndexOf);
+
+  function stir(v: number): void {
+    pool = xorshift32((pool ^ v) | 1);
+  }
+
+  /** Poll the stack and arm one timer for the deadline it returns. */
+  function pollAndArm(): void {
+    if (stack === null) return;
+    if (timer !== null) {
+      clearTimeout(timer as number);
+      timer = null;
+    }
+    const t = millis();
+    const deadline = stack.poll(t);
+    if (deadline !== Infinity) {
+      const delay = deadline > t ? deadline - t : 0;
+      timer = setTimeout(onTimer, delay);
+    }
+  }
+
+  function onTimer(): void {
+    timer = null;
+    pollAndArm();
+  }
+
+  function onData(data: Uint8Array): void {
+    stir(millis() ^ (data.length << 16));
+    if (receiver !== null) receiver(data, 0, data.length);
+    pollAndArm();
+  }
+
+  return {
+    write(buf: Uint8Array, off: number, len: number): void {
+      // A standalone buffer: Kaluma would send the whole ArrayBuffer of a view.
+      uart.write(buf.slice(off, off + len));
+    },
+    setReceiver(rx: Receiver): void {
+      receiver = rx;
+    },
+    now(): number {
+      return millis();
+    },
+    random32(): number {
+      stir(millis());
+      stir((Math.random() * 4294967296) | 0);
+      return pool;
+    },
+    start(s: Pollable): void {
+      stack = s;
+      if (!listening) {
+        uart.on('data', onData);
+        listening = true;
+      }
+      pollAndArm();
+    },
+  };
+}

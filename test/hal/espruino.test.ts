@@ -1,0 +1,205 @@
+/**
+ * Unit tests for hal/espruino.ts on the host, with fakes for Espruino's globals (E, getTime,
+ * timers) and for Serial1: the native checksum agrees with the portable one at every
+ * alignment, the native copy is exact (overlaps included), writes respect the frame's
+ * bounds, and start() polls after each chunk and keeps at most one timer.
+ * (test/firmware/espruino.test.ts runs the whole bundle in a board-like sandbox.)
+ */
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import fc from 'fast-check';
+import { createEspruinoHal } from '../../hal/espruino.js';
+import { native, resetNative } from '../../src/native.js';
+import { FakeClock } from '../firmware/sandbox.js';
+
+/** End-around-carry fold to 16 bits. */
+function fold(x: number): number {
+  while (x > 0xffff) x = (x % 0x10000) + Math.floor(x / 0x10000);
+  return x;
+}
+
+interface FakeSerial extends EspruinoSerial {
+  bauds: number[];
+  writes: number[][];
+  handlers: ((s: string) => void)[];
+}
+
+function fakeSerial(): FakeSerial {
+  const s: FakeSerial = {
+    bauds: [], writes: [], handlers: [],
+    setup: (baud: number) => {
+      s.bauds.push(baud);
+    },
+    on: (_event: 'data', fn: (d: string) => void) => {
+      s.handlers.push(fn);
+    },
+    write: (data: string | Uint8Array) => {
+      s.writes.push(typeof data === 'string' ? Array.from(data, (c) => c.charCodeAt(0)) : Array.from(data));
+    },
+    setConsole: () => {},
+  };
+  return s;
+}
+
+const g = globalThis as unknown as Record<string, unknown>;
+let clock: FakeClock;
+let saved: Record<string, unknown>;
+let sumCalls = 0;
+
+beforeEach(() => {
+  clock = new FakeClock();
+  saved = { E: g.E, getTime: g.getTime, setTimeout: g.setTimeout, clearTimeout: g.clearTimeout };
+  sumCalls = 0;
+  g.E = {
+    sum: (a: ArrayLike<number>) => {
+      sumCalls++;
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += a[i];
+      return s;
+    },
+    toUint8Array: (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff),
+    hwRand: () => 0xdeadbeef,
+  };
+  g.getTime = () => clock.now / 1000;
+  g.setTimeout = clock.setTimeout;
+  g.clearTimeout = clock.clearTimeout;
+});
+
+afterEach(() => {
+  Object.assign(g, saved);
+  resetNative();
+});
+
+describe('native sum16 (E.sum over a little-endian Uint16Array view)', () => {
+  it('agrees with the portable sum at every alignment, length and view offset', () => {
+    createEspruinoHal(fakeSerial(), 115200);
+    const espruinoSum = native.sum16;
+    resetNative();
+    const portableSum = native.sum16;
+    expect(espruinoSum).not.toBe(portableSum);
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 400 }), fc.nat(3), fc.nat(3), fc.nat(3),
+      (bytes, viewStart, offRaw, trim) => {
+        const backing = new Uint8Array(bytes.length + 8);
+        backing.set(bytes, viewStart);
+        const view = new Uint8Array(backing.buffer, viewStart, bytes.length);
+        const off = Math.min(offRaw, bytes.length);
+        const len = Math.max(0, bytes.length - off - trim);
+        expect(fold(espruinoSum(view, off, len))).toBe(fold(portableSum(view, off, len)));
+      }), { numRuns: 2000 });
+    expect(sumCalls).toBeGreaterThan(0);
+  });
+
+  it('matches a known RFC 1071 example at even and odd offsets', () => {
+    createEspruinoHal(fakeSerial(), 115200);
+    // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
+    const data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+    expect(fold(native.sum16(new Uint8Array(data), 0, 8))).toBe(0xddf2);
+    expect(fold(native.sum16(new Uint8Array([0x99, ...data]), 1, 8))).toBe(0xddf2);
+    // Odd length: the last byte is padded with zero on the right.
+    expect(fold(native.sum16(new Uint8Array([0x12, 0x34, 0x56]), 0, 3))).toBe(0x1234 + 0x5600);
+    expect(fold(native.sum16(new Uint8Array([0, 0x12, 0x34, 0x56]), 1, 3))).toBe(0x1234 + 0x5600);
+  });
+
+  it('keeps the portable sum when E.sum is missing (SAVE_ON_FLASH builds)', () => {
+    resetNative();
+    const portable = native.sum16;
+    (g.E as { sum?: unknown }).sum = undefined;
+    createEspruinoHal(fakeSerial(), 115200);
+    expect(native.sum16).toBe(portable);
+  });
+});
+
+describe('native copy', () => {
+  it('copies between buffers and inside one buffer in both directions', () => {
+    createEspruinoHal(fakeSerial(), 115200);
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(63), fc.nat(63), fc.nat(64), fc.boolean(),
+      (bytes, a, b, n, same) => {
+        const srcOff = a % bytes.length;
+        const dstOff = b % bytes.length;
+        const len = Math.min(n, bytes.length - srcOff, bytes.length - dstOff);
+        const src = Uint8Array.from(bytes);
+        const dst = same ? src : new Uint8Array(bytes.length);
+        const expected = Array.from(dst);
+        const moved = Array.from(src.subarray(srcOff, srcOff + len));
+        for (let i = 0; i < len; i++) expected[dstOff + i] = moved[i];
+        native.copy(dst, dstOff, src, srcOff, len);
+        expect(Array.from(dst)).toEqual(expected);
+      }), { numRuns: 1000 });
+  });
+});
+
+describe('createEspruinoHal', () => {
+  it('writes exactly the frame bytes, clock in ms, random from E.hwRand as int32', () => {
+    const serial = fakeSerial();
+    const hal = createEspruinoHal(serial, 115200);
+    const buf = new Uint8Array([9, 9, 0xc0, 1, 2, 0xc0, 9]);
+    hal.write(buf, 2, 4);
+    expect(serial.writes).toEqual([[0xc0, 1, 2, 0xc0]]);
+    clock.now = 1234.5;
+    expect(hal.now()).toBeCloseTo(1234.5, 6);
+    expect(hal.random32()).toBe(0xdeadbeef | 0);
+  });
+
+  it('falls back to Math.random without E.hwRand, still an int32', () => {
+    (g.E as { hwRand?: unknown }).hwRand = undefined;
+    const hal = createEspruinoHal(fakeSerial(), 115200);
+    const r = hal.random32();
+    expect(r).toBe(r | 0);
+  });
+
+  it('start(): opens the port, feeds chunks to the receiver, polls after each, one timer at most', () => {
+    const serial = fakeSerial();
+    const hal = createEspruinoHal(serial, 9600);
+    const got: number[][] = [];
+    hal.setReceiver((buf, off, len) => got.push(Array.from(buf.subarray(off, off + len))));
+    const polls: number[] = [];
+    let deadline = Infinity;
+    const stack = {
+      poll: (now: number) => {
+        polls.push(now);
+        return deadline;
+      },
+    };
+    hal.start(stack);
+    expect(serial.bauds).toEqual([9600]);
+    expect(serial.handlers.length).toBe(1);
+    expect(polls).toEqual([0]);
+    expect(clock.pending).toBe(0); // Infinity: no timer
+
+    deadline = 100;
+    clock.now = 10;
+    serial.handlers[0]('\xc0\x01\xff');
+    expect(got).toEqual([[0xc0, 0x01, 0xff]]);
+    expect(polls).toEqual([0, 10]);
+    expect(clock.pending).toBe(1);
+
+    // A second chunk re-arms: still one timer.
+    deadline = 200;
+    clock.now = 20;
+    serial.handlers[0]('\x02');
+    expect(clock.pending).toBe(1);
+
+    // The timer fires at the deadline and polls; Infinity then leaves no timer.
+    deadline = Infinity;
+    clock.advance(300);
+    expect(polls).toEqual([0, 10, 20, 200]);
+    expect(clock.pending).toBe(0);
+    expect(clock.maxPending).toBe(1);
+    expect(clock.clearAllCalls).toBe(0);
+
+    // start() again (onInit after save()) re-opens without a second listener.
+    hal.start(stack);
+    expect(serial.bauds).toEqual([9600, 9600]);
+    expect(serial.handlers.length).toBe(1);
+  });
+
+  it('a deadline in the past polls again at once (delay 0)', () => {
+    const serial = fakeSerial();
+    const hal = createEspruinoHal(serial, 115200);
+    let n = 0;
+    hal.start({ poll: (now) => (++n < 3 ? now - 5 : Infinity) });
+    clock.advance(0);
+    expect(n).toBe(3);
+  });
+});

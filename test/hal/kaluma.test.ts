@@ -1,0 +1,121 @@
+/**
+ * Unit tests for hal/kaluma.ts on the host, with fakes for `millis`, the timers and the UART:
+ * writes are standalone buffers (Kaluma sends a view's whole ArrayBuffer), the native copy
+ * is exact, random32 gives varying int32s, and start() polls after each chunk with at most
+ * one timer. (test/firmware/kaluma.test.ts runs the whole bundle in a board-like sandbox.)
+ */
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { createKalumaHal } from '../../hal/kaluma.js';
+import { native, resetNative } from '../../src/native.js';
+import { FakeClock } from '../firmware/sandbox.js';
+
+interface FakeUart extends KalumaUart {
+  written: Uint8Array[];
+  handlers: ((u8: Uint8Array) => void)[];
+}
+
+function fakeUart(): FakeUart {
+  const u: FakeUart = {
+    written: [], handlers: [],
+    on: (_event: 'data', fn: (d: Uint8Array) => void) => {
+      u.handlers.push(fn);
+    },
+    write: (data: string | Uint8Array) => {
+      if (typeof data !== 'string') u.written.push(data);
+    },
+    close: () => {},
+  };
+  return u;
+}
+
+const g = globalThis as unknown as Record<string, unknown>;
+let clock: FakeClock;
+let saved: Record<string, unknown>;
+
+beforeEach(() => {
+  clock = new FakeClock();
+  saved = { millis: g.millis, setTimeout: g.setTimeout, clearTimeout: g.clearTimeout };
+  g.millis = () => Math.floor(clock.now);
+  g.setTimeout = clock.setTimeout;
+  g.clearTimeout = clock.clearTimeout;
+});
+
+afterEach(() => {
+  Object.assign(g, saved);
+  resetNative();
+});
+
+describe('createKalumaHal', () => {
+  it('writes a standalone copy: the whole ArrayBuffer is the frame', () => {
+    const uart = fakeUart();
+    const hal = createKalumaHal(uart);
+    const tx = new Uint8Array([7, 7, 0xc0, 1, 2, 3, 0xc0, 7, 7]);
+    hal.write(tx, 2, 5);
+    expect(uart.written.length).toBe(1);
+    const w = uart.written[0];
+    expect(w.byteOffset).toBe(0);
+    expect(w.buffer.byteLength).toBe(5);
+    expect(Array.from(new Uint8Array(w.buffer))).toEqual([0xc0, 1, 2, 3, 0xc0]);
+    // A copy, not the stack's buffer: reusing tx must not change what was sent.
+    tx.fill(0);
+    expect(Array.from(w)).toEqual([0xc0, 1, 2, 3, 0xc0]);
+  });
+
+  it('installs a native copy that handles views and overlaps', () => {
+    createKalumaHal(fakeUart());
+    const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const view = new Uint8Array(backing.buffer, 2, 6); // 2..7
+    native.copy(view, 2, view, 0, 4); // forward overlap
+    expect(Array.from(backing)).toEqual([0, 1, 2, 3, 2, 3, 4, 5, 8, 9]);
+    native.copy(view, 0, view, 1, 4); // backward overlap
+    expect(Array.from(backing)).toEqual([0, 1, 3, 2, 3, 4, 4, 5, 8, 9]);
+    const dst = new Uint8Array(4);
+    native.copy(dst, 1, backing, 7, 3);
+    expect(Array.from(dst)).toEqual([0, 5, 8, 9]);
+  });
+
+  it('clock is millis(); random32 gives int32s that vary', () => {
+    const hal = createKalumaHal(fakeUart());
+    clock.now = 4242;
+    expect(hal.now()).toBe(4242);
+    const seen = new Set<number>();
+    for (let i = 0; i < 100; i++) {
+      const r = hal.random32();
+      expect(r).toBe(r | 0);
+      seen.add(r);
+    }
+    expect(seen.size).toBeGreaterThan(95);
+  });
+
+  it('start(): feeds each chunk to the receiver, polls after it, one timer at most', () => {
+    const uart = fakeUart();
+    const hal = createKalumaHal(uart);
+    const got: number[][] = [];
+    hal.setReceiver((buf, off, len) => got.push(Array.from(buf.subarray(off, off + len))));
+    const polls: number[] = [];
+    let deadline = Infinity;
+    const stack = {
+      poll: (now: number) => {
+        polls.push(now);
+        return deadline;
+      },
+    };
+    hal.start(stack);
+    expect(uart.handlers.length).toBe(1);
+    expect(clock.pending).toBe(0);
+    deadline = 50;
+    clock.now = 5;
+    uart.handlers[0](new Uint8Array([0xc0, 0x45]));
+    expect(got).toEqual([[0xc0, 0x45]]);
+    expect(clock.pending).toBe(1);
+    uart.handlers[0](new Uint8Array([0x00]));
+    expect(clock.pending).toBe(1);
+    deadline = Infinity;
+    clock.advance(100);
+    expect(polls).toEqual([0, 5, 5, 50]);
+    expect(clock.pending).toBe(0);
+    expect(clock.maxPending).toBe(1);
+    hal.start(stack);
+    expect(uart.handlers.length).toBe(1);
+  });
+});
