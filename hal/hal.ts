@@ -9,7 +9,10 @@
  * - The receiver is registered once at start-up with `setReceiver`; the HAL calls it with
  *   whatever chunk of bytes the line delivered (any split, frames may straddle chunks).
  *   The receiver does not keep a reference to the chunk after it returns.
- * - `now()` is monotonic milliseconds (may be fractional). The stack never reads any other clock.
+ * - `now()` is monotonic milliseconds, preferably whole ones (board clocks are: Kaluma's
+ *   `millis()`, Espruino's `getTime()` scaled). Fractions work, but V8 boxes each fractional
+ *   number passed between functions into a heap object, so a host HAL that wants the
+ *   zero-allocation property keeps its clock integral. The stack never reads another clock.
  * - `random32()` returns 32 random bits as an int32; it seeds ISN secrets and the like,
  *   so a board HAL should use a hardware source where it has one.
  */
