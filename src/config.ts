@@ -27,6 +27,42 @@ export interface StackConfig {
   icmpErrorsPerSec?: number;
   /** ICMP errors we may send back to back before the rate applies. */
   icmpErrorBurst?: number;
+  /** TCP connection table slots. */
+  tcpConns?: number;
+  /** TCP listen table entries. */
+  tcpListeners?: number;
+  /** Send ring per connection, octets. */
+  tcpSndBuf?: number;
+  /** Receive ring per connection, octets (the largest window we offer). */
+  tcpRcvBuf?: number;
+  /** Embryonic (SYN-RECEIVED) connections allowed at once; past it, SYN cookies. */
+  tcpMaxSynRcvd?: number;
+  /** Answer SYNs statelessly with SYN cookies when the backlog or the embryonic limit is reached. */
+  tcpSynCookies?: boolean;
+  /** Maximum segment lifetime, ms; TIME-WAIT lasts 2·MSL. */
+  msl?: number;
+  /** How long a closed connection waits in FIN-WAIT-2 for the peer's FIN, ms. */
+  tcpFinWait2Timeout?: number;
+  /** Delayed-ACK time, ms (0 = ACK at once). */
+  tcpAckDelay?: number;
+  /** Initial retransmission timeout, ms. */
+  tcpRtoInitial?: number;
+  /** Lower bound of the retransmission timeout, ms. */
+  tcpRtoMin?: number;
+  /** Upper bound of the retransmission timeout, ms. */
+  tcpRtoMax?: number;
+  /** R2 for data: give up after retransmitting this long, ms. */
+  tcpR2?: number;
+  /** R2 for a SYN: give up connecting after this long, ms. */
+  tcpSynR2?: number;
+  /** SYN-ACK retransmissions before an embryonic connection is dropped. */
+  tcpSynAckRetries?: number;
+  /** Challenge ACKs per second per connection (RFC 5961 §7). */
+  tcpChallengeAcks?: number;
+  /** Floor for a peer's MSS, octets. */
+  tcpMinMss?: number;
+  /** Entries in the state-transition trace ring. */
+  traceEvents?: number;
 }
 
 /** The validated configuration, every field present. */
@@ -37,7 +73,32 @@ export interface Config {
   udpPorts: number;
   icmpErrorsPerSec: number;
   icmpErrorBurst: number;
+  tcpConns: number;
+  tcpListeners: number;
+  tcpSndBuf: number;
+  tcpRcvBuf: number;
+  tcpMaxSynRcvd: number;
+  tcpSynCookies: boolean;
+  msl: number;
+  tcpFinWait2Timeout: number;
+  tcpAckDelay: number;
+  tcpRtoInitial: number;
+  tcpRtoMin: number;
+  tcpRtoMax: number;
+  tcpR2: number;
+  tcpSynR2: number;
+  tcpSynAckRetries: number;
+  tcpChallengeAcks: number;
+  tcpMinMss: number;
+  traceEvents: number;
 }
+
+/** Bytes of one connection's fields in the struct-of-arrays table (rings not included). */
+export const TCB_BYTES = 151;
+/** Bytes of one listen-table entry: port, backlog, pending count. */
+export const LISTENER_BYTES = 5;
+/** Bytes of one trace entry: time (8), connection (2), from, to, cause. */
+export const TRACE_EVENT_BYTES = 13;
 
 /** Defaults: an Espruino-sized stack on Linux's default SLIP MTU. */
 export const DEFAULTS: Config = {
@@ -47,6 +108,24 @@ export const DEFAULTS: Config = {
   udpPorts: 4,
   icmpErrorsPerSec: 10,
   icmpErrorBurst: 5,
+  tcpConns: 4,
+  tcpListeners: 2,
+  tcpSndBuf: 1024,
+  tcpRcvBuf: 1024,
+  tcpMaxSynRcvd: 2,
+  tcpSynCookies: true,
+  msl: 120000,
+  tcpFinWait2Timeout: 60000,
+  tcpAckDelay: 100,
+  tcpRtoInitial: 1000,
+  tcpRtoMin: 1000,
+  tcpRtoMax: 60000,
+  tcpR2: 100000,
+  tcpSynR2: 180000,
+  tcpSynAckRetries: 5,
+  tcpChallengeAcks: 10,
+  tcpMinMss: 64,
+  traceEvents: 32,
 };
 
 /** One documented setting. `ram(c)` is the bytes it costs under config c. */
@@ -57,9 +136,9 @@ export interface Setting {
   ram: (c: Config) => number;
 }
 
-/** Bytes of the buffers that are always there, whatever the settings: the counters. */
+/** Bytes of the buffers that are always there, whatever the settings: the counters and the ISN hash state. */
 export function fixedRam(): number {
-  return 4 * DROP_COUNT + 4 * COUNTER_COUNT;
+  return 4 * DROP_COUNT + 4 * COUNTER_COUNT + 16;
 }
 
 /** Every setting with its RAM cost, in the order the README lists them. */
@@ -89,6 +168,39 @@ export const SETTINGS: Setting[] = [
     name: 'icmpErrorBurst', doc: 'ICMP error token bucket depth', cost: '0',
     ram: function (_c: Config) { return 0; },
   },
+  {
+    name: 'tcpConns', doc: 'TCP connection table slots (struct-of-arrays)', cost: TCB_BYTES + '·tcpConns',
+    ram: function (c: Config) { return TCB_BYTES * c.tcpConns; },
+  },
+  {
+    name: 'tcpListeners', doc: 'TCP listen table entries', cost: LISTENER_BYTES + '·tcpListeners',
+    ram: function (c: Config) { return LISTENER_BYTES * c.tcpListeners; },
+  },
+  {
+    name: 'tcpSndBuf', doc: 'send ring per connection (octets)', cost: 'tcpConns·tcpSndBuf',
+    ram: function (c: Config) { return c.tcpConns * c.tcpSndBuf; },
+  },
+  {
+    name: 'tcpRcvBuf', doc: 'receive ring per connection = largest window offered (octets)', cost: 'tcpConns·tcpRcvBuf',
+    ram: function (c: Config) { return c.tcpConns * c.tcpRcvBuf; },
+  },
+  { name: 'tcpMaxSynRcvd', doc: 'embryonic (SYN-RECEIVED) connections at once; past it, SYN cookies', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpSynCookies', doc: 'answer SYNs past the limits with SYN cookies (RFC 4987)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'msl', doc: 'maximum segment lifetime, ms (TIME-WAIT = 2·MSL)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpFinWait2Timeout', doc: 'FIN-WAIT-2 limit after close(), ms', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpAckDelay', doc: 'delayed-ACK time, ms (0 = at once; RFC 9293 MUST-40: < 500)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpRtoInitial', doc: 'initial retransmission timeout, ms (RFC 6298: 1 s)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpRtoMin', doc: 'RTO lower bound, ms', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpRtoMax', doc: 'RTO upper bound, ms (RFC 6298: at least 60 s)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpR2', doc: 'R2: give up retransmitting data after this long, ms (SHLD-11: >= 100 s)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpSynR2', doc: 'R2 for a SYN, ms (MUST-23: >= 3 min)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpSynAckRetries', doc: 'SYN-ACK retransmissions before an embryonic connection is dropped', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpChallengeAcks', doc: 'challenge ACKs per second per connection (RFC 5961 §7)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpMinMss', doc: "floor for a peer's MSS, octets", cost: '0', ram: function (_c: Config) { return 0; } },
+  {
+    name: 'traceEvents', doc: 'state-transition trace ring entries', cost: TRACE_EVENT_BYTES + '·traceEvents',
+    ram: function (c: Config) { return TRACE_EVENT_BYTES * c.traceEvents; },
+  },
 ];
 
 /** Apply defaults and validate; throws on a bad setting. */
@@ -101,7 +213,27 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
     udpPorts: p.udpPorts !== undefined ? p.udpPorts : DEFAULTS.udpPorts,
     icmpErrorsPerSec: p.icmpErrorsPerSec !== undefined ? p.icmpErrorsPerSec : DEFAULTS.icmpErrorsPerSec,
     icmpErrorBurst: p.icmpErrorBurst !== undefined ? p.icmpErrorBurst : DEFAULTS.icmpErrorBurst,
+    tcpConns: pick(p.tcpConns, DEFAULTS.tcpConns),
+    tcpListeners: pick(p.tcpListeners, DEFAULTS.tcpListeners),
+    tcpSndBuf: pick(p.tcpSndBuf, DEFAULTS.tcpSndBuf),
+    tcpRcvBuf: pick(p.tcpRcvBuf, DEFAULTS.tcpRcvBuf),
+    tcpMaxSynRcvd: 0,
+    tcpSynCookies: p.tcpSynCookies !== undefined ? p.tcpSynCookies : DEFAULTS.tcpSynCookies,
+    msl: pick(p.msl, DEFAULTS.msl),
+    tcpFinWait2Timeout: pick(p.tcpFinWait2Timeout, DEFAULTS.tcpFinWait2Timeout),
+    tcpAckDelay: pick(p.tcpAckDelay, DEFAULTS.tcpAckDelay),
+    tcpRtoInitial: pick(p.tcpRtoInitial, DEFAULTS.tcpRtoInitial),
+    tcpRtoMin: pick(p.tcpRtoMin, DEFAULTS.tcpRtoMin),
+    tcpRtoMax: pick(p.tcpRtoMax, DEFAULTS.tcpRtoMax),
+    tcpR2: pick(p.tcpR2, DEFAULTS.tcpR2),
+    tcpSynR2: pick(p.tcpSynR2, DEFAULTS.tcpSynR2),
+    tcpSynAckRetries: pick(p.tcpSynAckRetries, DEFAULTS.tcpSynAckRetries),
+    tcpChallengeAcks: pick(p.tcpChallengeAcks, DEFAULTS.tcpChallengeAcks),
+    tcpMinMss: pick(p.tcpMinMss, DEFAULTS.tcpMinMss),
+    traceEvents: pick(p.traceEvents, DEFAULTS.traceEvents),
   };
+  // Half the table by default, so a SYN flood can never hold every slot.
+  c.tcpMaxSynRcvd = p.tcpMaxSynRcvd !== undefined ? p.tcpMaxSynRcvd : (c.tcpConns >> 1 > 0 ? c.tcpConns >> 1 : 1);
   if (parseAddr(c.addr) === null) throw new Error('slipstack config: addr "' + c.addr + '" is not a dotted-quad IPv4 address');
   // RFC 791: every host must take 68-octet datagrams; 1500 is the largest link we serve.
   if (!isInt(c.mtu) || c.mtu < 68 || c.mtu > 1500) throw new Error('slipstack config: mtu must be an integer in 68..1500, got ' + c.mtu);
@@ -110,7 +242,37 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
   if (!isInt(c.udpPorts) || c.udpPorts < 0 || c.udpPorts > 1024) throw new Error('slipstack config: udpPorts must be an integer in 0..1024, got ' + c.udpPorts);
   if (!(c.icmpErrorsPerSec >= 0)) throw new Error('slipstack config: icmpErrorsPerSec must be >= 0, got ' + c.icmpErrorsPerSec);
   if (!isInt(c.icmpErrorBurst) || c.icmpErrorBurst < 0) throw new Error('slipstack config: icmpErrorBurst must be an integer >= 0, got ' + c.icmpErrorBurst);
+  intIn('tcpConns', c.tcpConns, 0, 127);
+  intIn('tcpListeners', c.tcpListeners, 0, 64);
+  intIn('tcpSndBuf', c.tcpSndBuf, 1, 1 << 24);
+  // No window scaling: the window field carries at most 65535 (RFC 9293 §3.1).
+  intIn('tcpRcvBuf', c.tcpRcvBuf, 1, 65535);
+  intIn('tcpMaxSynRcvd', c.tcpMaxSynRcvd, 0, c.tcpConns);
+  intIn('msl', c.msl, 0, 3600000);
+  intIn('tcpFinWait2Timeout', c.tcpFinWait2Timeout, 0, 3600000);
+  // MUST-40: an ACK is not delayed by 0.5 s or more.
+  intIn('tcpAckDelay', c.tcpAckDelay, 0, 499);
+  intIn('tcpRtoMin', c.tcpRtoMin, 1, 600000);
+  intIn('tcpRtoMax', c.tcpRtoMax, c.tcpRtoMin, 3600000);
+  intIn('tcpRtoInitial', c.tcpRtoInitial, c.tcpRtoMin, c.tcpRtoMax);
+  intIn('tcpR2', c.tcpR2, 1, 86400000);
+  // MUST-23: R2 for a SYN is at least 3 minutes.
+  intIn('tcpSynR2', c.tcpSynR2, 180000, 86400000);
+  intIn('tcpSynAckRetries', c.tcpSynAckRetries, 0, 255);
+  intIn('tcpChallengeAcks', c.tcpChallengeAcks, 0, 255);
+  intIn('tcpMinMss', c.tcpMinMss, 1, 1460);
+  intIn('traceEvents', c.traceEvents, 0, 100000);
   return c;
+}
+
+/** The given value, or the default when undefined. */
+function pick(v: number | undefined, d: number): number {
+  return v !== undefined ? v : d;
+}
+
+/** Throw unless x is an integer in lo..hi. */
+function intIn(name: string, x: number, lo: number, hi: number): void {
+  if (!isInt(x) || x < lo || x > hi) throw new Error('slipstack config: ' + name + ' must be an integer in ' + lo + '..' + hi + ', got ' + x);
 }
 
 /** Number.isInteger is missing on Espruino. */

@@ -27,6 +27,9 @@ import * as ipv4 from './wire/ipv4.js';
 import * as icmp from './wire/icmp.js';
 import * as udp from './wire/udp.js';
 import * as slip from './wire/slip.js';
+import { Tcp } from './tcp/tcp.js';
+import type { TcpHandler } from './tcp/tcp.js';
+import type { TraceRing } from './trace/events.js';
 
 /** A UDP receive handler. `data[off, off+len)` is valid only until the handler returns. */
 export type UdpHandler = (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) => void;
@@ -58,11 +61,15 @@ export class Stack {
   /** Event counters, indexed by stats.CNT_*. */
   counters: Uint32Array;
 
+  /** The state-transition trace (TCP), read by the teaching tools. */
+  trace: TraceRing;
+
   private hal: Hal;
   private mtu: number;
   private decoder: slip.SlipDecoder;
-  /** The IP packet being built. */
-  private tx: Uint8Array;
+  private tcp: Tcp;
+  /** The IP packet being built (the transport layers write their PDU at offset 20). */
+  tx: Uint8Array;
   /** The SLIP frame being written. */
   private txFrame: Uint8Array;
   private ipRx: ipv4.Ipv4Repr;
@@ -105,6 +112,8 @@ export class Stack {
     this.icmpTokens = config.icmpErrorBurst;
     this.now = hal.now();
     this.icmpRefilledAt = this.now;
+    this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), this.now);
+    this.trace = this.tcp.trace;
     // The two closures below are made once, here; the per-packet path only calls them.
     const self = this;
     this.decoder = new slip.SlipDecoder(config.mtu, function (buf: Uint8Array, len: number) {
@@ -120,7 +129,7 @@ export class Stack {
   /** Run timers due at `now` (ms); returns the absolute time of the next poll needed (Infinity: none). */
   poll(now: number): number {
     this.now = now;
-    return Infinity;
+    return this.tcp.poll(now);
   }
 
   // ---- ingress ------------------------------------------------------------------------
@@ -171,6 +180,8 @@ export class Stack {
       this.inputIcmp(buf, l4, l4len, broadcast);
     } else if (ip.protocol === ipv4.PROTO_UDP) {
       this.inputUdp(buf, l4, l4len, broadcast);
+    } else if (ip.protocol === ipv4.PROTO_TCP) {
+      this.tcp.input(buf, l4, l4len, ip.src, ip.dst, broadcast, this.hal.now());
     } else {
       this.drops[stats.DROP_IP_PROTOCOL]++;
       // RFC 1122 §3.2.2.1: a host should send protocol unreachable for a protocol it lacks.
@@ -237,7 +248,7 @@ export class Stack {
   // ---- egress -------------------------------------------------------------------------
 
   /** The transport PDU is at tx[L4, L4+len): prepend the IPv4 header, SLIP-encode, write. */
-  private sendIp(protocol: number, dst: number, len: number): void {
+  sendIp(protocol: number, dst: number, len: number): void {
     const ip = this.ipTx;
     ip.src = this.addr;
     ip.dst = dst;
@@ -356,17 +367,56 @@ export class Stack {
     return len;
   }
 
+  // ---- TCP API (RFC 9293 §3.9; see src/tcp/tcp.ts) --------------------------------------
+
+  /** Register the one TCP event handler: (connection or listener handle, EV_*, detail). */
+  onTcp(handler: TcpHandler): void { this.tcp.onEvent(handler); }
+  /** Passive OPEN: returns a listener handle. */
+  tcpListen(port: number, backlog: number): number { return this.tcp.listen(port, backlog); }
+  /** Stop listening. */
+  tcpUnlisten(listener: number): void { this.tcp.unlisten(listener); }
+  /** A connection from the listener's accept queue, or -1. */
+  tcpAccept(listener: number): number { return this.tcp.accept(listener); }
+  /** Active OPEN from local port srcPort (0 = ephemeral): returns the connection handle (SYN-SENT). */
+  tcpConnect(dstAddr: number, dstPort: number, srcPort: number): number { return this.tcp.connect(dstAddr | 0, dstPort, srcPort); }
+  /** RFC 793 §3.9: turn a listening endpoint into an active one (LISTEN -> SYN-SENT). */
+  tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number { return this.tcp.connectFrom(listener, dstAddr | 0, dstPort); }
+  /** Queue data; returns the octets the send ring took (negative errno after a reset). */
+  tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number { return this.tcp.write(conn, buf, off, len); }
+  /** Read data; 0 = none yet, READ_EOF after the peer's FIN, negative errno after a reset. */
+  tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number { return this.tcp.read(conn, buf, off, len); }
+  /** Half-close: FIN after the queued data. */
+  tcpShutdown(conn: number): void { this.tcp.shutdown(conn); }
+  /** Close: the application lets go of the handle. */
+  tcpClose(conn: number): void { this.tcp.close(conn); }
+  /** Abort: RST, the slot is free at once. */
+  tcpAbort(conn: number): void { this.tcp.abort(conn); }
+  /** The RFC 9293 state of a connection handle. */
+  tcpState(conn: number): number { return this.tcp.getState(conn); }
+  /** The pending error of a connection (like SO_ERROR), cleared by reading. */
+  tcpError(conn: number): number { return this.tcp.takeError(conn); }
+  /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
+  tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on); }
+  /** Connections in a state. */
+  tcpCount(state: number): number { return this.tcp.count(state); }
+  /** Connection slots in use (a free table reads 0). */
+  tcpInUse(): number { return this.tcp.inUse(); }
+  /** The raw RFC 9293 state array, by slot (netstat-like tools). */
+  tcpStates(): Uint8Array { return this.tcp.state; }
+  /** Endpoint and sequence numbers of slot i into out (tools). */
+  tcpEndpoint(i: number, out: Int32Array): void { this.tcp.endpoint(i, out); }
+
   // ---- introspection ------------------------------------------------------------------
 
   /** Exact bytes of the typed arrays this stack allocated (equals config's ramFor()). */
   ramBudget(): number {
     return this.decoder.buf.byteLength + this.tx.byteLength + this.txFrame.byteLength +
-      this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength;
+      this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength + this.tcp.ramBytes();
   }
 
   /** The budget item by item: [setting, bytes] pairs (host tools; allocates). */
   ramReport(): [string, number][] {
-    const out: [string, number][] = [['counters (fixed)', fixedRam()]];
+    const out: [string, number][] = [['counters and hash state (fixed)', fixedRam()]];
     for (let i = 0; i < SETTINGS.length; i++) out.push([SETTINGS[i].name, SETTINGS[i].ram(this.config)]);
     return out;
   }

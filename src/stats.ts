@@ -49,8 +49,42 @@ export const DROP_UDP_LENGTH = 18;
 export const DROP_UDP_CHECKSUM = 19;
 /** UDP: no socket bound to the destination port (answered with ICMP port unreachable, rate-limited). */
 export const DROP_UDP_NO_PORT = 20;
+/** TCP: shorter than its 20-octet header. */
+export const DROP_TCP_TRUNCATED = 21;
+/** TCP: data offset < 5 or past the segment end (bad input class 4). */
+export const DROP_TCP_HEADER_LEN = 22;
+/** TCP: checksum wrong (MUST-3). */
+export const DROP_TCP_CHECKSUM = 23;
+/** TCP: malformed option (classes 1-3: length 0/1, past the header, bad MSS length; MUST-7). */
+export const DROP_TCP_OPTION = 24;
+/** TCP: to a broadcast address (MUST-57). */
+export const DROP_TCP_BROADCAST = 25;
+/** TCP: no connection and no listener (answered with RST unless it was a RST). */
+export const DROP_TCP_NO_SOCKET = 26;
+/** TCP: a listener got something other than a SYN (RST ignored; ACK answered with RST). */
+export const DROP_TCP_LISTEN = 27;
+/** TCP: a SYN found the backlog full and SYN cookies off. */
+export const DROP_TCP_BACKLOG = 28;
+/** TCP: a valid SYN-cookie ACK found no free slot. */
+export const DROP_TCP_TABLE_FULL = 29;
+/** TCP: sequence number outside the receive window (answered with a throttled ACK unless RST). */
+export const DROP_TCP_OUT_OF_WINDOW = 30;
+/** TCP: RST inside the window but not at RCV.NXT (RFC 5961 §3: challenge ACK). */
+export const DROP_TCP_RST_CHALLENGED = 31;
+/** TCP: SYN in a synchronized state (RFC 5961 §4: challenge ACK). */
+export const DROP_TCP_SYN_CHALLENGED = 32;
+/** TCP: no ACK bit where one is required. */
+export const DROP_TCP_NO_ACK = 33;
+/** TCP: unacceptable acknowledgment number (RFC 5961 §5; SYN-SENT/SYN-RECEIVED: RST sent). */
+export const DROP_TCP_BAD_ACK = 34;
+/** TCP: RST in SYN-SENT without an acceptable ACK. */
+export const DROP_TCP_RST_IGNORED = 35;
+/** TCP: data ahead of RCV.NXT (no reassembly yet; a duplicate ACK is sent). */
+export const DROP_TCP_OUT_OF_ORDER = 36;
+/** TCP: data after the peer's FIN (§3.10.7.4: ignored). */
+export const DROP_TCP_DATA_AFTER_FIN = 37;
 /** Number of drop reasons. */
-export const DROP_COUNT = 21;
+export const DROP_COUNT = 38;
 
 /** Printable drop reason names, indexed by DROP_*. */
 export const DROP_NAMES: string[] = [
@@ -59,6 +93,9 @@ export const DROP_NAMES: string[] = [
   'ip-bad-src', 'ip-fragment', 'ip-protocol',
   'icmp-truncated', 'icmp-checksum', 'icmp-type', 'icmp-broadcast-echo', 'icmp-error', 'icmp-source-quench',
   'udp-truncated', 'udp-length', 'udp-checksum', 'udp-no-port',
+  'tcp-truncated', 'tcp-header-len', 'tcp-checksum', 'tcp-option', 'tcp-broadcast', 'tcp-no-socket',
+  'tcp-listen', 'tcp-backlog', 'tcp-table-full', 'tcp-out-of-window', 'tcp-rst-challenged',
+  'tcp-syn-challenged', 'tcp-no-ack', 'tcp-bad-ack', 'tcp-rst-ignored', 'tcp-out-of-order', 'tcp-data-after-fin',
 ];
 
 // Event counters.
@@ -88,12 +125,30 @@ export const CNT_ICMP_ERRORS_LIMITED = 10;
 export const CNT_SLIP_HUNT_OCTETS = 11;
 /** Empty SLIP frames (back-to-back END), ignored by design. */
 export const CNT_SLIP_EMPTY = 12;
+/** TCP segments sent (any kind). */
+export const CNT_TCP_SEGMENTS_SENT = 13;
+/** TCP RSTs sent. */
+export const CNT_TCP_RST_SENT = 14;
+/** RFC 5961 challenge ACKs sent. */
+export const CNT_TCP_CHALLENGE_ACKS = 15;
+/** Challenge ACKs suppressed by the per-connection limit. */
+export const CNT_TCP_CHALLENGE_ACKS_LIMITED = 16;
+/** SYN-ACKs sent with a SYN cookie instead of a table slot. */
+export const CNT_SYN_COOKIES_SENT = 17;
+/** Connections created from a valid SYN-cookie ACK. */
+export const CNT_SYN_COOKIES_OK = 18;
+/** Retransmission timeouts that resent something. */
+export const CNT_TCP_RETRANSMITS = 19;
+/** Connections given up after R2 / SYN retries / SYN-ACK retries. */
+export const CNT_TCP_TIMEOUTS = 20;
 /** Number of counters. */
-export const COUNTER_COUNT = 13;
+export const COUNTER_COUNT = 21;
 
 /** Printable counter names, indexed by CNT_*. */
 export const COUNTER_NAMES: string[] = [
   'rx-frames', 'rx-packets', 'tx-packets', 'tx-octets', 'rx-octets',
   'echo-replies-sent', 'echo-replies-received', 'udp-delivered', 'udp-sent',
   'icmp-errors-sent', 'icmp-errors-limited', 'slip-hunt-octets', 'slip-empty',
+  'tcp-segments-sent', 'tcp-rst-sent', 'tcp-challenge-acks', 'tcp-challenge-acks-limited',
+  'syn-cookies-sent', 'syn-cookies-ok', 'tcp-retransmits', 'tcp-timeouts',
 ];

@@ -1,0 +1,114 @@
+/**
+ * The transition trace: every TCP state change is recorded as (time, connection, from, to,
+ * cause) in a preallocated ring that tools read (the state-transition trace, ladder
+ * diagrams and the netstat view are built on it).
+ *
+ * Contract: `record` overwrites the oldest entry when the ring is full and never allocates;
+ * `total` counts every record ever made, so a reader can tell how many it missed.
+ * Entry k (0 = oldest still held) is read with `conn(k)`, `from(k)`, `to(k)`, `cause(k)`, `time(k)`.
+ */
+
+// Causes of a transition.
+/** The application opened actively (connect). */
+export const CAUSE_CONNECT = 1;
+/** A SYN arrived. */
+export const CAUSE_RCV_SYN = 2;
+/** A SYN-ACK arrived. */
+export const CAUSE_RCV_SYN_ACK = 3;
+/** An ACK arrived (of our SYN or FIN). */
+export const CAUSE_RCV_ACK = 4;
+/** A FIN arrived. */
+export const CAUSE_RCV_FIN = 5;
+/** A FIN that also acknowledged our FIN arrived. */
+export const CAUSE_RCV_FIN_ACK = 6;
+/** A RST arrived. */
+export const CAUSE_RCV_RST = 7;
+/** The application closed (or shut down its sending side). */
+export const CAUSE_CLOSE = 8;
+/** The application aborted. */
+export const CAUSE_ABORT = 9;
+/** TIME-WAIT's 2·MSL ran out. */
+export const CAUSE_TIMEOUT_2MSL = 10;
+/** Retransmissions gave up (R2, SYN or SYN-ACK retries). */
+export const CAUSE_TIMEOUT_RTX = 11;
+/** FIN-WAIT-2 ran out waiting for the peer's FIN. */
+export const CAUSE_TIMEOUT_FIN_WAIT_2 = 12;
+/** A TIME-WAIT slot was recycled for a new connection. */
+export const CAUSE_RECYCLE = 13;
+/** A valid SYN-cookie ACK created the connection. */
+export const CAUSE_COOKIE = 14;
+/** The application sent from a listening endpoint (RFC 793 §3.9: LISTEN -> SYN-SENT). */
+export const CAUSE_SEND = 15;
+/** The application listened. */
+export const CAUSE_LISTEN = 16;
+/** The listener was closed under an embryonic or unaccepted connection. */
+export const CAUSE_UNLISTEN = 17;
+/** Printable cause names, indexed by CAUSE_*. */
+export const CAUSE_NAMES: string[] = [
+  '', 'connect', 'rcv SYN', 'rcv SYN-ACK', 'rcv ACK', 'rcv FIN', 'rcv FIN-ACK', 'rcv RST', 'close',
+  'abort', '2MSL timeout', 'retransmission timeout', 'FIN-WAIT-2 timeout', 'recycled', 'SYN cookie',
+  'send in LISTEN', 'listen', 'listener closed',
+];
+
+export class TraceRing {
+  /** Records ever made. */
+  total: number;
+  private times: Float64Array;
+  private conns: Int16Array;
+  private froms: Uint8Array;
+  private tos: Uint8Array;
+  private causes: Uint8Array;
+
+  constructor(capacity: number) {
+    this.total = 0;
+    this.times = new Float64Array(capacity);
+    this.conns = new Int16Array(capacity);
+    this.froms = new Uint8Array(capacity);
+    this.tos = new Uint8Array(capacity);
+    this.causes = new Uint8Array(capacity);
+  }
+
+  /** Entries the ring holds (at most its capacity). */
+  size(): number {
+    const cap = this.times.length;
+    return this.total < cap ? this.total : cap;
+  }
+
+  /** Bytes of storage (for the RAM budget). */
+  bytes(): number {
+    return this.times.byteLength + this.conns.byteLength + this.froms.byteLength + this.tos.byteLength + this.causes.byteLength;
+  }
+
+  /** Record one transition. */
+  record(time: number, conn: number, from: number, to: number, cause: number): void {
+    const cap = this.times.length;
+    if (cap === 0) {
+      this.total++;
+      return;
+    }
+    const k = this.total % cap;
+    this.times[k] = time;
+    this.conns[k] = conn;
+    this.froms[k] = from;
+    this.tos[k] = to;
+    this.causes[k] = cause;
+    this.total++;
+  }
+
+  private index(k: number): number {
+    const cap = this.times.length;
+    const first = this.total < cap ? 0 : this.total % cap;
+    return (first + k) % cap;
+  }
+
+  /** Time of entry k (0 = oldest held). */
+  time(k: number): number { return this.times[this.index(k)]; }
+  /** Connection handle of entry k. */
+  conn(k: number): number { return this.conns[this.index(k)]; }
+  /** State before, entry k. */
+  from(k: number): number { return this.froms[this.index(k)]; }
+  /** State after, entry k. */
+  to(k: number): number { return this.tos[this.index(k)]; }
+  /** CAUSE_* of entry k. */
+  cause(k: number): number { return this.causes[this.index(k)]; }
+}

@@ -1,0 +1,26 @@
+/**
+ * Count V8 garbage collections (PerformanceObserver 'gc' entries) while a function runs, after
+ * a forced collection. Runs inside the child processes of the zero-allocation tests (--expose-gc).
+ */
+/** Count GC entries while f runs; resolves after the observer had its turn to report. */
+export function countGcs(f: () => unknown): Promise<{ result: unknown; gcs: number; kinds: string[] }> {
+  return import('node:perf_hooks').then(function (ph) {
+    const kinds: string[] = [];
+    let start = Infinity;
+    const obs = new ph.PerformanceObserver(function (list) {
+      for (const e of list.getEntries()) if (e.startTime >= start) kinds.push(String((e as { detail?: { kind?: number } }).detail?.kind));
+    });
+    obs.observe({ entryTypes: ['gc'] });
+    (globalThis as { gc?: () => void }).gc!();
+    return new Promise(function (resolve) {
+      setTimeout(function () {
+        start = ph.performance.now();
+        const result = f();
+        setTimeout(function () {
+          obs.disconnect();
+          resolve({ result: result, gcs: kinds.length, kinds: kinds });
+        }, 50);
+      }, 50);
+    });
+  });
+}

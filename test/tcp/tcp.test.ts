@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createPair } from './pair.js';
+import * as C from '../../src/tcp/constants.js';
+import { TcpError } from '../../src/tcp/constants.js';
+
+describe('TCP between two stacks', () => {
+  it('connects, moves data both ways, and closes, leaving TIME-WAIT on the side that closed first', () => {
+    const p = createPair({ msl: 1000 });
+    const events: string[] = [];
+    p.b.onTcp((c, e, d) => events.push(`b ${C.EVENT_NAMES[e]} ${c} ${d}`));
+    const l = p.b.tcpListen(80, 2);
+    const c = p.a.tcpConnect(p.addrB, 80, 0);
+    expect(p.a.tcpState(c)).toBe(C.SYN_SENT);
+    p.sim.runWhile(() => p.a.tcpState(c) !== C.ESTABLISHED, p.now() + 5000);
+    expect(p.a.tcpState(c)).toBe(C.ESTABLISHED);
+    let s = -1;
+    p.sim.runWhile(() => (s = p.b.tcpAccept(l)) < 0, p.now() + 5000); // a's final ACK is still on the wire
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(p.b.tcpState(s)).toBe(C.ESTABLISHED);
+    expect(events).toContain(`b acceptable ${l} 0`);
+
+    const msg = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    expect(p.a.tcpWrite(c, msg, 0, msg.length)).toBe(msg.length);
+    const buf = new Uint8Array(2000);
+    p.sim.runWhile(() => p.b.tcpRead(s, buf, 0, 0) === 0 && events.every((e) => !e.startsWith('b readable')), p.now() + 5000);
+    const n = p.b.tcpRead(s, buf, 0, buf.length);
+    expect(new TextDecoder().decode(buf.subarray(0, n))).toBe('GET / HTTP/1.0\r\n\r\n');
+
+    const big = new Uint8Array(1000).map((_, i) => i * 13);
+    expect(p.b.tcpWrite(s, big, 0, big.length)).toBe(1000);
+    let got = 0;
+    const rx = new Uint8Array(1000);
+    p.sim.runWhile(() => {
+      const r = p.a.tcpRead(c, rx, got, rx.length - got);
+      if (r > 0) got += r;
+      return got < 1000;
+    }, p.now() + 10000);
+    expect(got).toBe(1000);
+    expect(rx).toEqual(big);
+
+    p.a.tcpClose(c); // a closes first: FIN-WAIT-1, FIN-WAIT-2 ... TIME-WAIT
+    p.sim.runWhile(() => p.b.tcpRead(s, buf, 0, 1) !== C.READ_EOF, p.now() + 5000);
+    expect(p.b.tcpState(s)).toBe(C.CLOSE_WAIT);
+    p.b.tcpClose(s);
+    p.sim.runWhile(() => p.a.tcpCount(C.TIME_WAIT) === 0, p.now() + 5000);
+    expect(p.a.tcpCount(C.TIME_WAIT)).toBe(1);
+    p.sim.runWhile(() => p.b.tcpInUse() > 0, p.now() + 5000); // a's last ACK takes LAST-ACK to CLOSED
+    expect(p.b.tcpInUse()).toBe(0);
+    expect(p.a.tcpCount(C.TIME_WAIT)).toBe(1);
+    p.sim.run(p.now() + 2100);
+    expect(p.a.tcpInUse()).toBe(0);
+  });
+
+  it('refuses a connection to a port nobody listens on', () => {
+    const p = createPair();
+    const reasons: number[] = [];
+    p.a.onTcp((_c, e, d) => { if (e === C.EV_CLOSED) reasons.push(d); });
+    const c = p.a.tcpConnect(p.addrB, 81, 0);
+    p.sim.run(p.now() + 1000);
+    expect(p.a.tcpState(c)).toBe(C.CLOSED);
+    expect(reasons).toEqual([C.REASON_REFUSED]);
+    expect(p.a.tcpError(c)).toBe(C.ECONNREFUSED);
+    p.a.tcpClose(c);
+    expect(p.a.tcpInUse()).toBe(0);
+  });
+
+  it('gives API misuse a clear error', () => {
+    const p = createPair();
+    p.b.tcpListen(80, 1);
+    expect(() => p.b.tcpListen(80, 1)).toThrow(/already listening/);
+    expect(() => p.a.tcpRead(3, new Uint8Array(1), 0, 1)).toThrow(TcpError);
+    expect(() => p.a.tcpRead(3, new Uint8Array(1), 0, 1)).toThrow(/not an open connection/);
+    const c = p.a.tcpConnect(p.addrB, 80, 0);
+    p.sim.run(p.now() + 1000);
+    p.a.tcpShutdown(c);
+    expect(() => p.a.tcpWrite(c, new Uint8Array(1), 0, 1)).toThrow(/shut down for writing/);
+    expect(() => p.a.tcpConnect(-1, 80, 0)).toThrow(/not a unicast address/);
+  });
+});
