@@ -11,7 +11,7 @@ import { runChild } from '../alloc/child.js';
 describe('connect / transfer / close cycles', () => {
   it('1,000 cycles complete, leave a clean table, and allocate nothing after warm-up', () => {
     const r = runChild(join(__dirname, 'cycles.child.ts'));
-    expect(r.warm).toBe(300);
+    expect(r.warm).toBe(50 * (r.warmBatches as number)); // every warm-up cycle completed too
     expect(r.cycles).toBe(1000);
     expect(r.timeWaitsBeforeDrain as number).toBeGreaterThan(0); // the closer really went through TIME-WAIT
     expect(r.leftAfterDrain).toBe(0);

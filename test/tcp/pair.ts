@@ -3,7 +3,7 @@
  * `a` (192.168.190.1, the "host") and `b` (192.168.190.2, the "board").
  */
 import { createLink, Sim } from '../../hal/loopback.js';
-import type { LinkOptions } from '../../hal/loopback.js';
+import type { Link, LinkOptions } from '../../hal/loopback.js';
 import { createStack } from '../../src/stack.js';
 import type { Stack } from '../../src/stack.js';
 import type { StackConfig } from '../../src/config.js';
@@ -13,6 +13,8 @@ export interface Pair {
   a: Stack;
   b: Stack;
   sim: Sim;
+  /** The line itself: writing to link.a puts raw frames on the wire towards b (spoofing). */
+  link: Link;
   now(): number;
   addrA: number;
   addrB: number;
@@ -25,5 +27,5 @@ export function createPair(cfg: StackConfig = {}, link: LinkOptions = {}): Pair 
   const sim = new Sim(l);
   sim.add((t) => a.poll(t));
   sim.add((t) => b.poll(t));
-  return { a, b, sim, now: () => l.now(), addrA: parseAddr('192.168.190.1')!, addrB: parseAddr('192.168.190.2')! };
+  return { a, b, sim, link: l, now: () => l.now(), addrA: parseAddr('192.168.190.1')!, addrB: parseAddr('192.168.190.2')! };
 }
