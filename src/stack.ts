@@ -112,7 +112,7 @@ export class Stack {
     this.icmpTokens = config.icmpErrorBurst;
     this.now = hal.now();
     this.icmpRefilledAt = this.now;
-    this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), this.now);
+    this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
     this.trace = this.tcp.trace;
     // The two closures below are made once, here; the per-packet path only calls them.
     const self = this;

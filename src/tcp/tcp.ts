@@ -90,6 +90,8 @@ function noHandler(_c: number, _e: number, _d: number): void {}
 export class Tcp {
   private ip: IpLayer;
   private cfg: Config;
+  /** The HAL's clock: user calls read it, since they happen between polls. */
+  private clock: () => number;
   private handler: TcpHandler;
   private hash: HalfSipHash;
   /** The transition trace (read by tools). */
@@ -162,8 +164,10 @@ export class Tcp {
 
   private bytes: number;
 
-  constructor(cfg: Config, ip: IpLayer, k0: number, k1: number, now: number) {
+  constructor(cfg: Config, ip: IpLayer, k0: number, k1: number, clock: () => number) {
     this.cfg = cfg;
+    this.clock = clock;
+    const now = clock();
     this.ip = ip;
     this.handler = noHandler;
     this.hash = new HalfSipHash(k0, k1);
@@ -441,8 +445,12 @@ export class Tcp {
       else this.drop(stats.DROP_TCP_DATA_AFTER_FIN); // the peer sent data after its FIN: ignore it (§3.10.7.4, seventh)
     }
 
-    // Eighth: FIN, if it is the next thing in sequence.
-    if ((f & tcpw.FIN) && textOk && ((seg.seq + seg.payloadLen) | 0) === this.rcvNxt[i]) this.finArrived(i);
+    // Eighth: FIN, if it is the next thing in sequence. A FIN takes one sequence number once:
+    // another FIN after it (CLOSE-WAIT, CLOSING, LAST-ACK) only gets our ACK again.
+    if ((f & tcpw.FIN) && textOk && ((seg.seq + seg.payloadLen) | 0) === this.rcvNxt[i]) {
+      if (this.fl[i] & F_FIN_RCVD) this.fl[i] |= F_ACK_NOW;
+      else this.finArrived(i);
+    }
     this.output(i);
   }
 
@@ -801,6 +809,7 @@ export class Tcp {
     const s = this.state[i];
     if (s === C.CLOSED || s === C.LISTEN || s === C.TIME_WAIT) {
       if (s === C.TIME_WAIT && (this.fl[i] & F_ACK_NOW)) this.sendAck(i);
+      this.fl[i] &= ~F_ACK_NOW;
       return;
     }
     // Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), sent or resent while it is unacknowledged.
@@ -1194,6 +1203,7 @@ export class Tcp {
 
   /** Passive OPEN: listen on `port` with an accept backlog. */
   listen(port: number, backlog: number): number {
+    this.now = this.clock();
     this.checkPort(port, 'tcpListen');
     if (!(backlog >= 1 && backlog <= 255)) throw new C.TcpError(C.EINVAL, 'tcpListen: backlog must be in 1..255, got ' + backlog);
     if (this.findListener(port) >= 0) throw new C.TcpError(C.EADDRINUSE, 'tcpListen: port ' + port + ' is already listening');
@@ -1211,6 +1221,7 @@ export class Tcp {
 
   /** Stop listening; embryonic and unaccepted connections of this listener are reset. */
   unlisten(l: number): void {
+    this.now = this.clock();
     this.checkListener(l, 'tcpUnlisten');
     for (let i = 0; i < this.state.length; i++) {
       if (this.listener[i] === l && !(this.fl[i] & F_APP) && this.state[i] !== C.CLOSED) {
@@ -1228,6 +1239,7 @@ export class Tcp {
 
   /** Take the oldest established connection from the listener's queue, or -1 (EAGAIN). */
   accept(l: number): number {
+    this.now = this.clock();
     this.checkListener(l, 'tcpAccept');
     const i = this.acceptable(l);
     if (i < 0) return -1;
@@ -1240,6 +1252,7 @@ export class Tcp {
 
   /** Active OPEN: the SYN goes out now; returns the handle (state SYN-SENT). */
   connect(raddr: number, rport: number, lport: number): number {
+    this.now = this.clock();
     this.checkPort(rport, 'tcpConnect');
     // MUST-46: no OPEN to a broadcast or multicast address.
     if (ipv4.isBroadcastOrMulticast(raddr) || ipv4.isUnspecified(raddr) || raddr === this.ip.addr) {
@@ -1279,6 +1292,7 @@ export class Tcp {
 
   /** SEND: queue up to len octets; returns how many the send ring took. */
   write(conn: number, buf: Uint8Array, off: number, len: number): number {
+    this.now = this.clock();
     const i = this.owned(conn, 'tcpWrite');
     if (this.fl[i] & F_SHUT_WR) throw new C.TcpError(C.EPIPE, 'tcpWrite: connection ' + i + ' was shut down for writing');
     const s = this.state[i];
@@ -1291,6 +1305,7 @@ export class Tcp {
 
   /** RECEIVE: copy out up to len octets; 0 = nothing yet, READ_EOF after the peer's FIN, -ECONNRESET after a reset. */
   read(conn: number, buf: Uint8Array, off: number, len: number): number {
+    this.now = this.clock();
     const i = this.owned(conn, 'tcpRead');
     const ring = this.rcv[i];
     if (ring.len === 0) {
@@ -1316,6 +1331,7 @@ export class Tcp {
 
   /** Half-close (SHUT_WR): a FIN follows the queued data; reading goes on. */
   shutdown(conn: number): void {
+    this.now = this.clock();
     const i = this.owned(conn, 'tcpShutdown');
     if (this.fl[i] & F_SHUT_WR) return;
     this.fl[i] |= F_SHUT_WR;
@@ -1324,6 +1340,7 @@ export class Tcp {
 
   /** CLOSE (§3.10.4): the application is done with the handle. */
   close(conn: number): void {
+    this.now = this.clock();
     const i = this.owned(conn, 'tcpClose');
     const s = this.state[i];
     if (s === C.CLOSED) {
@@ -1362,6 +1379,7 @@ export class Tcp {
 
   /** ABORT (§3.10.5): RST to the peer in a synchronized state, and the slot is free at once. */
   abort(conn: number): void {
+    this.now = this.clock();
     const i = this.owned(conn, 'tcpAbort');
     const s = this.state[i];
     if (s !== C.CLOSED && s !== C.SYN_SENT) this.sendRstFor(i);
