@@ -5,7 +5,9 @@
  * Contract: `write` copies in as much as fits and returns the count; `read` copies out and
  * consumes; `peek` copies out from any offset without consuming (TCP retransmits from the
  * send ring by peeking at the unacknowledged bytes); `discard` consumes without copying
- * (an ACK frees acknowledged bytes). Nothing allocates: wrap-around is handled with at most
+ * (an ACK frees acknowledged bytes). `writeAt` stores bytes past the readable end without
+ * making them readable and `commit` publishes them: TCP keeps out-of-order segments there
+ * until the hole before them is filled. Nothing allocates: wrap-around is handled with at most
  * two calls to `native.copy` per operation, so the JavaScript work does not grow with the
  * byte count on a board whose HAL supplies a native copy.
  */
@@ -53,6 +55,31 @@ export class Ring {
     if (n > first) native.copy(this.buf, 0, src, off + first, n - first);
     this.len += n;
     return n;
+  }
+
+  /**
+   * Copy len bytes of src[off..] to `at` octets past the readable end, without making them
+   * readable. Returns the count stored (limited by free space after `at`).
+   */
+  writeAt(at: number, src: Uint8Array, off: number, len: number): number {
+    const cap = this.buf.length;
+    const room = cap - this.len - at;
+    const n = len < room ? len : room;
+    if (n <= 0 || at < 0) return 0;
+    let pos = this.head + this.len + at;
+    while (pos >= cap) pos -= cap;
+    const first = n < cap - pos ? n : cap - pos;
+    native.copy(this.buf, pos, src, off, first);
+    if (n > first) native.copy(this.buf, 0, src, off + first, n - first);
+    return n;
+  }
+
+  /** Make n more bytes readable: bytes that `writeAt` stored right after the readable end. */
+  commit(n: number): number {
+    const k = n < this.buf.length - this.len ? n : this.buf.length - this.len;
+    if (k <= 0) return 0;
+    this.len += k;
+    return k;
   }
 
   /** Copy up to len bytes, starting `at` bytes past the head, into dst[off..] without consuming; returns the count. */
