@@ -393,6 +393,16 @@ export class Tcp {
       return;
     }
 
+    // Simultaneous open, RFC 9293 Figure 7: the peer's SYN-ACK crosses ours. Its SYN repeats
+    // the one we have (seq = IRS, left of the window), but its ACK completes our handshake.
+    if (s === C.SYN_RECEIVED && (f & tcpw.SYN) && (f & tcpw.ACK) && !(f & tcpw.RST) && seg.seq === this.irs[i] &&
+      seqLt(this.sndUna[i], seg.ack) && seqLe(seg.ack, this.sndMax[i])) {
+      this.ackArrived(i);
+      this.fl[i] |= F_ACK_NOW;
+      this.output(i);
+      return;
+    }
+
     // First: is the sequence number acceptable? (the four cases of §3.10.7.4)
     const slen = this.segLen();
     const wnd = this.rcvWindow(i);
@@ -448,8 +458,13 @@ export class Tcp {
     // Eighth: FIN, if it is the next thing in sequence. A FIN takes one sequence number once:
     // another FIN after it (CLOSE-WAIT, CLOSING, LAST-ACK) only gets our ACK again.
     if ((f & tcpw.FIN) && textOk && ((seg.seq + seg.payloadLen) | 0) === this.rcvNxt[i]) {
-      if (this.fl[i] & F_FIN_RCVD) this.fl[i] |= F_ACK_NOW;
-      else this.finArrived(i);
+      if (this.fl[i] & F_FIN_RCVD) {
+        this.fl[i] |= F_ACK_NOW;
+        // §3.10.7.4, eighth, TIME-WAIT: "Restart the 2 MSL time-wait timeout."
+        if (this.state[i] === C.TIME_WAIT) this.t2[i] = this.now + 2 * this.cfg.msl;
+      } else {
+        this.finArrived(i);
+      }
     }
     this.output(i);
   }
