@@ -220,8 +220,8 @@ export class Stack {
       // RFC 9293 MUST-55 / RFC 6633: source quench is silently discarded.
       this.drops[stats.DROP_ICMP_SOURCE_QUENCH]++;
     } else if (icmp.isError(m.type)) {
-      // No transport here uses ICMP errors yet; TCP will claim them (RFC 9293 MUST-54).
-      this.drops[stats.DROP_ICMP_ERROR]++;
+      // RFC 9293 MUST-54: hand the error to the connection it quotes; an unclaimed one is dropped.
+      if (!this.tcp.icmpError(m.type, m.code, buf, off + icmp.HEADER_LEN, m.dataLen, this.hal.now())) this.drops[stats.DROP_ICMP_ERROR]++;
     } else {
       this.drops[stats.DROP_ICMP_TYPE]++;
     }

@@ -141,8 +141,10 @@ export const CNT_SYN_COOKIES_OK = 18;
 export const CNT_TCP_RETRANSMITS = 19;
 /** Connections given up after R2 / SYN retries / SYN-ACK retries. */
 export const CNT_TCP_TIMEOUTS = 20;
+/** ICMP errors recorded as soft errors on a TCP connection (RFC 5927). */
+export const CNT_TCP_SOFT_ERRORS = 21;
 /** Number of counters. */
-export const COUNTER_COUNT = 21;
+export const COUNTER_COUNT = 22;
 
 /** Printable counter names, indexed by CNT_*. */
 export const COUNTER_NAMES: string[] = [
@@ -150,5 +152,5 @@ export const COUNTER_NAMES: string[] = [
   'echo-replies-sent', 'echo-replies-received', 'udp-delivered', 'udp-sent',
   'icmp-errors-sent', 'icmp-errors-limited', 'slip-hunt-octets', 'slip-empty',
   'tcp-segments-sent', 'tcp-rst-sent', 'tcp-challenge-acks', 'tcp-challenge-acks-limited',
-  'syn-cookies-sent', 'syn-cookies-ok', 'tcp-retransmits', 'tcp-timeouts',
+  'syn-cookies-sent', 'syn-cookies-ok', 'tcp-retransmits', 'tcp-timeouts', 'tcp-soft-errors',
 ];

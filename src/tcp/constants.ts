@@ -58,6 +58,7 @@ export const EINVAL = 22;
 export const EPIPE = 32;
 export const EADDRINUSE = 98;
 export const ECONNRESET = 104;
+export const EHOSTUNREACH = 113;
 export const ENOBUFS = 105;
 export const EISCONN = 106;
 export const ENOTCONN = 107;
@@ -79,6 +80,7 @@ export function errnoName(code: number): string {
     case ENOTCONN: return 'ENOTCONN';
     case ETIMEDOUT: return 'ETIMEDOUT';
     case ECONNREFUSED: return 'ECONNREFUSED';
+    case EHOSTUNREACH: return 'EHOSTUNREACH';
     default: return 'E' + code;
   }
 }

@@ -728,6 +728,42 @@ export class Tcp {
   }
 
   // =====================================================================================
+  // ICMP errors (RFC 9293 §3.9.2.2 MUST-54..56, RFC 5927, RFC 1122 §4.2.3.9)
+  // =====================================================================================
+
+  /**
+   * An ICMP error quoting one of our segments: `buf[off, off+len)` is the quoted IP header and
+   * at least 8 octets of TCP header. Returns false if it matches no connection (the caller
+   * counts it). RFC 5927 §4.1: the quoted sequence number must lie in [SND.UNA, SND.NXT], or a
+   * blind attacker could forge errors. Hard errors (protocol, port unreachable, fragmentation
+   * needed: codes 2–4, SHLD-26) end a connection only while it is still in SYN-SENT; in any
+   * synchronized state every error is soft (RFC 5927 §4.2, MUST-56): it is only recorded, for
+   * tcpError to report (MUST-47).
+   */
+  icmpError(type: number, code: number, buf: Uint8Array, off: number, len: number, now: number): boolean {
+    this.now = now;
+    const ihl = (buf[off] & 0x0f) * 4;
+    if (len < ihl + 8 || buf[off + 9] !== ipv4.PROTO_TCP) return false;
+    const dst = ipv4.dstAddr(buf, off);
+    const t = off + ihl;
+    const lport = (buf[t] << 8) | buf[t + 1];
+    const rport = (buf[t + 2] << 8) | buf[t + 3];
+    const seq = (buf[t + 4] << 24) | (buf[t + 5] << 16) | (buf[t + 6] << 8) | buf[t + 7];
+    const i = this.find(dst, rport, lport);
+    if (i < 0 || this.state[i] === C.CLOSED) return false;
+    if (seqLt(seq, this.sndUna[i]) || seqGt(seq, this.sndMax[i])) return false;
+    const hard = type === 3 && code >= 2 && code <= 4;
+    if (hard && this.state[i] === C.SYN_SENT) {
+      this.closeSlot(i, C.REASON_REFUSED, C.ECONNREFUSED, ev.CAUSE_ICMP);
+      this.flush();
+      return true;
+    }
+    if (this.error[i] === C.E_OK) this.error[i] = type === 11 ? C.ETIMEDOUT : C.EHOSTUNREACH;
+    this.ip.counters[stats.CNT_TCP_SOFT_ERRORS]++;
+    return true;
+  }
+
+  // =====================================================================================
   // SYN cookies (RFC 4987 §3.6)
   // =====================================================================================
 

@@ -43,11 +43,13 @@ export const CAUSE_SEND = 15;
 export const CAUSE_LISTEN = 16;
 /** The listener was closed under an embryonic or unaccepted connection. */
 export const CAUSE_UNLISTEN = 17;
+/** An ICMP hard error (protocol/port unreachable) answered our SYN. */
+export const CAUSE_ICMP = 18;
 /** Printable cause names, indexed by CAUSE_*. */
 export const CAUSE_NAMES: string[] = [
   '', 'connect', 'rcv SYN', 'rcv SYN-ACK', 'rcv ACK', 'rcv FIN', 'rcv FIN-ACK', 'rcv RST', 'close',
   'abort', '2MSL timeout', 'retransmission timeout', 'FIN-WAIT-2 timeout', 'recycled', 'SYN cookie',
-  'send in LISTEN', 'listen', 'listener closed',
+  'send in LISTEN', 'listen', 'listener closed', 'ICMP unreachable',
 ];
 
 export class TraceRing {

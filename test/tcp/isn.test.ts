@@ -4,6 +4,7 @@ import * as tcpw from '../../src/wire/tcp.js';
 import * as C from '../../src/tcp/constants.js';
 import * as stats from '../../src/stats.js';
 import { PEER, rawPeer } from './peer.js';
+import { icmpMessage } from '../helpers.js';
 
 function synSeq(random: number, t: number, port = 80): number {
   const p = rawPeer({}, random);
@@ -90,4 +91,39 @@ describe('MSS option (RFC 9293 §3.7.1, MUST-14..16, MUST-65)', () => {
     expect(sizes(0)).toEqual([256, 256, 88]);
   });
   it('raises a tiny MSS to the floor of 64', () => expect(sizes(1)).toEqual([64, 64, 64, 64, 64, 64, 64, 64, 64, 24]));
+});
+
+describe('ICMP errors for TCP (MUST-54..56, RFC 5927)', () => {
+  // An ICMP error from the network quoting the stack's own segment `seg` (a Seg we captured).
+  const quote = (p: ReturnType<typeof rawPeer>, type: number, code: number, seq: number) => {
+    const q = new Uint8Array(28);
+    q[0] = 0x45; q[9] = 6;
+    q.set([192, 168, 190, 2], 12); q.set([192, 0, 2, 1], 16);
+    q[20] = 5000 >> 8; q[21] = 5000 & 0xff; q[22] = 0; q[23] = 80;
+    q[24] = seq >>> 24; q[25] = (seq >>> 16) & 0xff; q[26] = (seq >>> 8) & 0xff; q[27] = seq & 0xff;
+    p.hal.deliver(icmpMessage(type, code, q, { src: PEER }));
+  };
+  it('a port unreachable for our SYN refuses the connection; a forged sequence number is ignored', () => {
+    const p = rawPeer();
+    const c = p.stack.tcpConnect(PEER, 80, 5000);
+    const [syn] = p.take();
+    quote(p, 3, 3, (syn.seq + 100) | 0); // not a sequence number we sent: blind forgery
+    expect(p.stack.tcpState(c)).toBe(C.SYN_SENT);
+    expect(p.stack.drops[stats.DROP_ICMP_ERROR]).toBe(1);
+    quote(p, 3, 3, syn.seq);
+    expect(p.stack.tcpState(c)).toBe(C.CLOSED);
+    expect(p.stack.tcpError(c)).toBe(C.ECONNREFUSED);
+  });
+  it('never aborts a synchronized connection: errors there are soft and only reported', () => {
+    const p = rawPeer();
+    const c = p.stack.tcpConnect(PEER, 80, 5000);
+    const [syn] = p.take();
+    p.send({ flags: tcpw.SYN | tcpw.ACK, seq: 1, ack: (syn.seq + 1) | 0, srcPort: 80, dstPort: 5000 });
+    for (const [t, code] of [[3, 0], [3, 1], [3, 3], [3, 4], [11, 0], [12, 0]]) quote(p, t, code, (syn.seq + 1) | 0);
+    quote(p, 4, 0, (syn.seq + 1) | 0); // source quench: discarded before TCP sees it (MUST-55)
+    expect(p.stack.tcpState(c)).toBe(C.ESTABLISHED);
+    expect(p.stack.counters[stats.CNT_TCP_SOFT_ERRORS]).toBe(6);
+    expect(p.stack.drops[stats.DROP_ICMP_SOURCE_QUENCH]).toBe(1);
+    expect(p.stack.tcpError(c)).toBe(C.EHOSTUNREACH); // MUST-47: the application can learn of it
+  });
 });
