@@ -63,6 +63,20 @@ export interface StackConfig {
   tcpMinMss?: number;
   /** Entries in the state-transition trace ring. */
   traceEvents?: number;
+  /** R1: retransmissions of one segment before the stack counts the path as in trouble. */
+  tcpR1?: number;
+  /** Holes the out-of-order assembler remembers per connection. */
+  tcpOooHoles?: number;
+  /** Give up a connection whose peer has held a zero window this long, ms (0 = never; sockstress). */
+  tcpPersistLimit?: number;
+  /** Idle time before the first keepalive probe, ms. */
+  tcpKeepIdle?: number;
+  /** Time between keepalive probes, ms. */
+  tcpKeepIntvl?: number;
+  /** Unanswered keepalive probes before the connection is declared dead. */
+  tcpKeepCnt?: number;
+  /** Testing only: use this ISS for every connection instead of RFC 6528 (null = RFC 6528). */
+  tcpIss?: number | null;
 }
 
 /** The validated configuration, every field present. */
@@ -91,10 +105,17 @@ export interface Config {
   tcpChallengeAcks: number;
   tcpMinMss: number;
   traceEvents: number;
+  tcpR1: number;
+  tcpOooHoles: number;
+  tcpPersistLimit: number;
+  tcpKeepIdle: number;
+  tcpKeepIntvl: number;
+  tcpKeepCnt: number;
+  tcpIss: number | null;
 }
 
 /** Bytes of one connection's fields in the struct-of-arrays table (rings not included). */
-export const TCB_BYTES = 151;
+export const TCB_BYTES = 202;
 /** Bytes of one listen-table entry: port, backlog, pending count. */
 export const LISTENER_BYTES = 5;
 /** Bytes of one trace entry: time (8), connection (2), from, to, cause. */
@@ -126,6 +147,13 @@ export const DEFAULTS: Config = {
   tcpChallengeAcks: 10,
   tcpMinMss: 64,
   traceEvents: 32,
+  tcpR1: 3,
+  tcpOooHoles: 4,
+  tcpPersistLimit: 0,
+  tcpKeepIdle: 7200000,
+  tcpKeepIntvl: 75000,
+  tcpKeepCnt: 9,
+  tcpIss: null,
 };
 
 /** One documented setting. `ram(c)` is the bytes it costs under config c. */
@@ -177,11 +205,11 @@ export const SETTINGS: Setting[] = [
     ram: function (c: Config) { return LISTENER_BYTES * c.tcpListeners; },
   },
   {
-    name: 'tcpSndBuf', doc: 'send ring per connection (octets)', cost: 'tcpConns·tcpSndBuf',
+    name: 'tcpSndBuf', doc: 'send ring per connection, octets (default 4·(mtu − 40): four full segments)', cost: 'tcpConns·tcpSndBuf',
     ram: function (c: Config) { return c.tcpConns * c.tcpSndBuf; },
   },
   {
-    name: 'tcpRcvBuf', doc: 'receive ring per connection = largest window offered (octets)', cost: 'tcpConns·tcpRcvBuf',
+    name: 'tcpRcvBuf', doc: 'receive ring per connection = largest window offered, octets (default 4·(mtu − 40))', cost: 'tcpConns·tcpRcvBuf',
     ram: function (c: Config) { return c.tcpConns * c.tcpRcvBuf; },
   },
   { name: 'tcpMaxSynRcvd', doc: 'embryonic (SYN-RECEIVED) connections at once; past it, SYN cookies', cost: '0', ram: function (_c: Config) { return 0; } },
@@ -201,6 +229,16 @@ export const SETTINGS: Setting[] = [
     name: 'traceEvents', doc: 'state-transition trace ring entries', cost: TRACE_EVENT_BYTES + '·traceEvents',
     ram: function (c: Config) { return TRACE_EVENT_BYTES * c.traceEvents; },
   },
+  { name: 'tcpR1', doc: 'R1: retransmissions before the path counts as in trouble (SHLD-10: >= 3)', cost: '0', ram: function (_c: Config) { return 0; } },
+  {
+    name: 'tcpOooHoles', doc: 'out-of-order ranges remembered per connection (the data waits in the receive ring)', cost: '8·tcpOooHoles·tcpConns',
+    ram: function (c: Config) { return 8 * c.tcpOooHoles * c.tcpConns; },
+  },
+  { name: 'tcpPersistLimit', doc: 'give up after a zero window held this long, ms (0 = never, MUST-37; set it against sockstress)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpKeepIdle', doc: 'idle time before a keepalive probe, ms (MUST-28: >= 2 h; keepalive is off unless asked)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpKeepIntvl', doc: 'time between keepalive probes, ms', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpKeepCnt', doc: 'unanswered keepalive probes before giving up (MUST-29: more than one)', cost: '0', ram: function (_c: Config) { return 0; } },
+  { name: 'tcpIss', doc: 'testing only: a fixed ISS instead of RFC 6528 (null)', cost: '0', ram: function (_c: Config) { return 0; } },
 ];
 
 /** Apply defaults and validate; throws on a bad setting. */
@@ -215,8 +253,10 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
     icmpErrorBurst: p.icmpErrorBurst !== undefined ? p.icmpErrorBurst : DEFAULTS.icmpErrorBurst,
     tcpConns: pick(p.tcpConns, DEFAULTS.tcpConns),
     tcpListeners: pick(p.tcpListeners, DEFAULTS.tcpListeners),
-    tcpSndBuf: pick(p.tcpSndBuf, DEFAULTS.tcpSndBuf),
-    tcpRcvBuf: pick(p.tcpRcvBuf, DEFAULTS.tcpRcvBuf),
+    // Four full segments by default: enough for fast retransmit (three duplicate ACKs need
+    // three segments behind a lost one) and to fill a serial line's bandwidth-delay product.
+    tcpSndBuf: 0,
+    tcpRcvBuf: 0,
     tcpMaxSynRcvd: 0,
     tcpSynCookies: p.tcpSynCookies !== undefined ? p.tcpSynCookies : DEFAULTS.tcpSynCookies,
     msl: pick(p.msl, DEFAULTS.msl),
@@ -231,7 +271,16 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
     tcpChallengeAcks: pick(p.tcpChallengeAcks, DEFAULTS.tcpChallengeAcks),
     tcpMinMss: pick(p.tcpMinMss, DEFAULTS.tcpMinMss),
     traceEvents: pick(p.traceEvents, DEFAULTS.traceEvents),
+    tcpR1: pick(p.tcpR1, DEFAULTS.tcpR1),
+    tcpOooHoles: pick(p.tcpOooHoles, DEFAULTS.tcpOooHoles),
+    tcpPersistLimit: pick(p.tcpPersistLimit, DEFAULTS.tcpPersistLimit),
+    tcpKeepIdle: pick(p.tcpKeepIdle, DEFAULTS.tcpKeepIdle),
+    tcpKeepIntvl: pick(p.tcpKeepIntvl, DEFAULTS.tcpKeepIntvl),
+    tcpKeepCnt: pick(p.tcpKeepCnt, DEFAULTS.tcpKeepCnt),
+    tcpIss: p.tcpIss !== undefined ? p.tcpIss : DEFAULTS.tcpIss,
   };
+  c.tcpSndBuf = p.tcpSndBuf !== undefined ? p.tcpSndBuf : 4 * (c.mtu - 40 > 64 ? c.mtu - 40 : 64);
+  c.tcpRcvBuf = p.tcpRcvBuf !== undefined ? p.tcpRcvBuf : 4 * (c.mtu - 40 > 64 ? c.mtu - 40 : 64);
   // Half the table by default, so a SYN flood can never hold every slot.
   c.tcpMaxSynRcvd = p.tcpMaxSynRcvd !== undefined ? p.tcpMaxSynRcvd : (c.tcpConns >> 1 > 0 ? c.tcpConns >> 1 : 1);
   if (parseAddr(c.addr) === null) throw new Error('slipstack config: addr "' + c.addr + '" is not a dotted-quad IPv4 address');
@@ -262,6 +311,14 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
   intIn('tcpChallengeAcks', c.tcpChallengeAcks, 0, 255);
   intIn('tcpMinMss', c.tcpMinMss, 1, 1460);
   intIn('traceEvents', c.traceEvents, 0, 100000);
+  intIn('tcpR1', c.tcpR1, 1, 255);
+  intIn('tcpOooHoles', c.tcpOooHoles, 0, 64);
+  intIn('tcpPersistLimit', c.tcpPersistLimit, 0, 86400000);
+  intIn('tcpKeepIdle', c.tcpKeepIdle, 1000, 86400000);
+  intIn('tcpKeepIntvl', c.tcpKeepIntvl, 100, 86400000);
+  // MUST-29: one lost probe never kills a connection.
+  intIn('tcpKeepCnt', c.tcpKeepCnt, 2, 255);
+  if (c.tcpIss !== null) intIn('tcpIss', c.tcpIss, -2147483648, 4294967295);
   return c;
 }
 

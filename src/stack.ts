@@ -397,6 +397,12 @@ export class Stack {
   tcpError(conn: number): number { return this.tcp.takeError(conn); }
   /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
   tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on); }
+  /** Keepalive on or off for one connection (off by default). */
+  tcpSetKeepAlive(conn: number, on: boolean): void { this.tcp.setKeepAlive(conn, on); }
+  /** R2 (give up retransmitting after this long, ms) for one connection. */
+  tcpSetR2(conn: number, ms: number): void { this.tcp.setR2(conn, ms); }
+  /** cwnd, ssthresh, SND.WND and RTO of a connection into out (tests, tools). */
+  tcpCongestion(conn: number, out: Int32Array): void { this.tcp.congestion(conn, out); }
   /** Connections in a state. */
   tcpCount(state: number): number { return this.tcp.count(state); }
   /** Connection slots in use (a free table reads 0). */

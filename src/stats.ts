@@ -143,8 +143,18 @@ export const CNT_TCP_RETRANSMITS = 19;
 export const CNT_TCP_TIMEOUTS = 20;
 /** ICMP errors recorded as soft errors on a TCP connection (RFC 5927). */
 export const CNT_TCP_SOFT_ERRORS = 21;
+/** Fast retransmits (three duplicate ACKs, or fewer with early retransmit). */
+export const CNT_TCP_FAST_RETRANSMITS = 22;
+/** Retransmission timeouts (a subset of tcp-retransmits). */
+export const CNT_TCP_RTO_TIMEOUTS = 23;
+/** Zero-window probes sent. */
+export const CNT_TCP_WINDOW_PROBES = 24;
+/** Keepalive probes sent. */
+export const CNT_TCP_KEEPALIVE_PROBES = 25;
+/** Times a segment reached R1 retransmissions. */
+export const CNT_TCP_R1 = 26;
 /** Number of counters. */
-export const COUNTER_COUNT = 22;
+export const COUNTER_COUNT = 27;
 
 /** Printable counter names, indexed by CNT_*. */
 export const COUNTER_NAMES: string[] = [
@@ -153,4 +163,5 @@ export const COUNTER_NAMES: string[] = [
   'icmp-errors-sent', 'icmp-errors-limited', 'slip-hunt-octets', 'slip-empty',
   'tcp-segments-sent', 'tcp-rst-sent', 'tcp-challenge-acks', 'tcp-challenge-acks-limited',
   'syn-cookies-sent', 'syn-cookies-ok', 'tcp-retransmits', 'tcp-timeouts', 'tcp-soft-errors',
+  'tcp-fast-retransmits', 'tcp-rto-timeouts', 'tcp-window-probes', 'tcp-keepalive-probes', 'tcp-r1',
 ];

@@ -45,11 +45,13 @@ export const CAUSE_LISTEN = 16;
 export const CAUSE_UNLISTEN = 17;
 /** An ICMP hard error (protocol/port unreachable) answered our SYN. */
 export const CAUSE_ICMP = 18;
+/** Keepalive probes went unanswered. */
+export const CAUSE_TIMEOUT_KEEPALIVE = 19;
 /** Printable cause names, indexed by CAUSE_*. */
 export const CAUSE_NAMES: string[] = [
   '', 'connect', 'rcv SYN', 'rcv SYN-ACK', 'rcv ACK', 'rcv FIN', 'rcv FIN-ACK', 'rcv RST', 'close',
   'abort', '2MSL timeout', 'retransmission timeout', 'FIN-WAIT-2 timeout', 'recycled', 'SYN cookie',
-  'send in LISTEN', 'listen', 'listener closed', 'ICMP unreachable',
+  'send in LISTEN', 'listen', 'listener closed', 'ICMP unreachable', 'keepalive timeout',
 ];
 
 export class TraceRing {

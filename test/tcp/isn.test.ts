@@ -86,11 +86,12 @@ describe('MSS option (RFC 9293 §3.7.1, MUST-14..16, MUST-65)', () => {
     for (const s of segs) expect(s.mss).toBe(0); // MUST-65: never on a non-SYN
     return segs.map((s) => s.data.length);
   };
-  it('uses the peer MSS when it is smaller than ours', () => expect(sizes(100)).toEqual([100, 100, 100, 100, 100, 100]));
+  // The first flight is also bounded by the RFC 5681 initial window, min(4·SMSS, max(2·SMSS, 4380)).
+  it('uses the peer MSS when it is smaller than ours', () => expect(sizes(100)).toEqual([100, 100, 100, 100]));
   it('defaults to 536 (capped by our 256) when absent or 0 (MUST-15)', () => {
     expect(sizes(0)).toEqual([256, 256, 88]);
   });
-  it('raises a tiny MSS to the floor of 64', () => expect(sizes(1)).toEqual([64, 64, 64, 64, 64, 64, 64, 64, 64, 24]));
+  it('raises a tiny MSS to the floor of 64', () => expect(sizes(1)).toEqual([64, 64, 64, 64]));
 });
 
 describe('ICMP errors for TCP (MUST-54..56, RFC 5927)', () => {
