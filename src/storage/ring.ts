@@ -103,7 +103,8 @@ export class Ring {
     this.head += k;
     if (this.head >= this.buf.length) this.head -= this.buf.length;
     this.len -= k;
-    if (this.len === 0) this.head = 0; // keep future writes contiguous when empty
+    // The head is NOT moved back to 0 when the ring empties: bytes parked past the readable
+    // end by writeAt (out-of-order TCP data) must stay where they are.
     return k;
   }
 
