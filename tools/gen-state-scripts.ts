@@ -1125,9 +1125,12 @@ function rfc5961(st: SyncState): Out {
       'SND.UNA-MAX.SND.WND is a small number instead of a wrapped one.',
     ]),
     '',
+    'The RTO floor is pinned to RFC 6298\'s 1 s (tcpRtoMin=1000; the stack\'s default is 200 ms), so',
+    'the retransmission of our FIN does not fall between the checks.',
+    '',
     'Into ' + st.name + ': ' + st.how.replace(/\s*\([^)]*\)\.$/, '.'),
   ];
-  const s = new Script(header, '');
+  const s = new Script(header, 'tcpRtoMin=1000');
   st.reach(s, c, GRID_PEER_WIN, 'close', synRcvd ? 0 : GRID_PEER_WIN);
   const w = c.win;
   const challenge = () => s.after(0, seg('>', '.', c.sndNxt, 0, c.rcvNxt, w));

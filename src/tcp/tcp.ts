@@ -54,8 +54,10 @@ export type TcpHandler = (conn: number, event: number, detail: number) => void;
 
 /** Offset of the TCP header in the transmit buffer (after a 20-octet IPv4 header). */
 const L4 = 20;
-/** "No timer": deadlines are absolute ms, 0 means off. */
+/** "No timer": deadlines are absolute ms, 0 means off (a deadline is always later than 0). */
 const OFF = 0;
+/** "Not timing" / "not since": for timestamps, where 0 is a real time (the clock may start at 0). */
+const NEVER = -1;
 
 // Per-slot flag bits.
 /** Opened by a passive OPEN (a listener): RFC 9293 MUST-11 remembers it for SYN-RECEIVED + RST. */
@@ -775,7 +777,7 @@ export class Tcp {
     let n = ring.len < mss ? ring.len : mss;
     const inFlight = (this.sndMax[i] - this.sndUna[i]) | 0;
     if (n > inFlight) n = inFlight;
-    this.rttTime[i] = 0; // Karn: the sample would be ambiguous
+    this.rttTime[i] = NEVER; // Karn: the sample would be ambiguous
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
     if (n > 0) {
       this.sendSegment(i, this.sndUna[i], tcpw.ACK | (n === ring.len ? tcpw.PSH : 0), 0, n);
@@ -787,9 +789,9 @@ export class Tcp {
 
   /** RFC 6298 §2 and Karn's rule (MUST-18): time one segment at a time, never a retransmitted one. */
   private rttSample(i: number, ack: number): void {
-    if (this.rttTime[i] === 0 || !seqGt(ack, this.rttSeq[i])) return;
+    if (this.rttTime[i] === NEVER || !seqGt(ack, this.rttSeq[i])) return;
     const r = this.now - this.rttTime[i];
-    this.rttTime[i] = 0;
+    this.rttTime[i] = NEVER;
     if (this.srtt[i] === 0) {
       this.srtt[i] = r > 0 ? r : 0.001;
       this.rttvar[i] = r / 2;
@@ -1121,11 +1123,11 @@ export class Tcp {
         let t = this.rto[i] * (1 << (this.persistShift[i] < 16 ? this.persistShift[i] : 16));
         if (t > this.cfg.tcpRtoMax) t = this.cfg.tcpRtoMax;
         this.tPersist[i] = this.now + t;
-        if (this.persistSince[i] === 0 && this.sndWnd[i] === 0) this.persistSince[i] = this.now;
+        if (this.persistSince[i] === NEVER && this.sndWnd[i] === 0) this.persistSince[i] = this.now;
       }
     } else {
       this.tPersist[i] = OFF;
-      if (this.sndWnd[i] > 0) this.persistSince[i] = 0;
+      if (this.sndWnd[i] > 0) this.persistSince[i] = NEVER;
     }
   }
 
@@ -1134,7 +1136,7 @@ export class Tcp {
     this.tPersist[i] = OFF;
     // Sockstress (CVE-2008-4609): a peer may pin a slot with a zero window forever. MUST-37
     // keeps such a connection open by default; tcpPersistLimit lets an operator reclaim it.
-    if (this.cfg.tcpPersistLimit > 0 && this.persistSince[i] !== 0 && this.now - this.persistSince[i] >= this.cfg.tcpPersistLimit) {
+    if (this.cfg.tcpPersistLimit > 0 && this.persistSince[i] !== NEVER && this.now - this.persistSince[i] >= this.cfg.tcpPersistLimit) {
       this.sendRstFor(i);
       this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
       this.closeSlot(i, C.REASON_TIMEOUT, C.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
@@ -1221,7 +1223,7 @@ export class Tcp {
   private sendSegment(i: number, seq: number, flags: number, ringOff: number, len: number): void {
     const isSyn = (flags & tcpw.SYN) !== 0;
     // Time this segment for RTT if nothing is being timed and it is new (Karn: not a retransmission).
-    if (this.rttTime[i] === 0 && (len > 0 || isSyn) && !seqLt(seq, this.sndMax[i])) {
+    if (this.rttTime[i] === NEVER && (len > 0 || isSyn) && !seqLt(seq, this.sndMax[i])) {
       this.rttTime[i] = this.now;
       this.rttSeq[i] = seq;
     }
@@ -1352,7 +1354,7 @@ export class Tcp {
     let rto = this.rto[i] * 2;
     if (rto > this.cfg.tcpRtoMax) rto = this.cfg.tcpRtoMax;
     this.rto[i] = rto;
-    this.rttTime[i] = 0; // Karn
+    this.rttTime[i] = NEVER; // Karn
     this.sndNxt[i] = this.sndUna[i];
     const start = this.rtxStart[i];
     this.tRtx[i] = OFF;
@@ -1428,7 +1430,7 @@ export class Tcp {
     this.srtt[i] = 0;
     this.rttvar[i] = 0;
     this.rto[i] = this.cfg.tcpRtoInitial;
-    this.rttTime[i] = 0;
+    this.rttTime[i] = NEVER;
     this.rtxCount[i] = 0;
     this.tRtx[i] = OFF;
     this.tAck[i] = OFF;
@@ -1445,7 +1447,7 @@ export class Tcp {
     this.ooFin[i] = 0;
     this.tPersist[i] = OFF;
     this.persistShift[i] = 0;
-    this.persistSince[i] = 0;
+    this.persistSince[i] = NEVER;
     this.tKeep[i] = OFF;
     this.keepProbes[i] = 0;
     this.ooo[i].clear();
