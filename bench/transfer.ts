@@ -29,6 +29,8 @@ export interface TransferResult {
   clean: boolean;
   /** What the receiver read (for diagnosing a mismatch). */
   received: Uint8Array;
+  /** Slot states left on each side (for diagnosing an unclean table). */
+  left: string;
 }
 
 /** Deterministic payload bytes (xorshift32), the same for a given seed. */
@@ -99,8 +101,10 @@ export function transfer(data: Uint8Array, cfg: StackConfig, link: LinkOptions, 
   pump();
   sim.runWhile(() => { if (!eof) drain(); return !eof; }, t0 + limitMs);
   const ms = l.now() - t0;
-  // Let the closes finish and TIME-WAIT expire.
-  sim.run(l.now() + 2 * (cfg.msl ?? 120000) + 5000);
+  // Let the closes finish and TIME-WAIT expire. On a bad line a LAST-ACK may wait out a
+  // backed-off RTO (or, at worst, R2), so wait for empty tables with that bound.
+  const bound = l.now() + 2 * (cfg.msl ?? 120000) + (cfg.tcpR2 ?? 100000) + 60000;
+  sim.runWhile(() => a.tcpInUse() + b.tcpInUse() > 0, bound);
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const sentSha = sha(data);
   const gotSha = sha(got.subarray(0, Math.min(gotLen, got.length)));
@@ -115,5 +119,6 @@ export function transfer(data: Uint8Array, cfg: StackConfig, link: LinkOptions, 
     fastRetransmits: sender.counters[stats.CNT_TCP_FAST_RETRANSMITS],
     clean: a.tcpInUse() === 0 && b.tcpInUse() === 0,
     received: got.subarray(0, Math.min(gotLen, got.length)),
+    left: 'a ' + Array.from(a.tcpStates()).map((x) => C.STATE_NAMES[x]).join(',') + ' b ' + Array.from(b.tcpStates()).map((x) => C.STATE_NAMES[x]).join(','),
   };
 }
