@@ -734,11 +734,16 @@ export class Tcp {
     if (this.cwnd[i] > cap) this.cwnd[i] = cap;
   }
 
-  /** RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT": same ack, no data, no SYN/FIN, same window, data outstanding. */
+  /**
+   * RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT": same ack, no data, no SYN/FIN, same window, data
+   * outstanding. A zero window never counts: those ACKs answer zero-window probes, and taking
+   * them for loss signals would retransmit and let R2 kill a connection whose peer is alive
+   * (MUST-37).
+   */
   private isDupAck(i: number): boolean {
     const seg = this.seg;
     return seg.ack === this.sndUna[i] && seg.payloadLen === 0 && !(seg.flags & (tcpw.SYN | tcpw.FIN)) &&
-      seg.window === this.sndWnd[i] && this.sndMax[i] !== this.sndUna[i] && (this.fl[i] & F_SYN_ACKED) !== 0;
+      seg.window !== 0 && seg.window === this.sndWnd[i] && this.sndMax[i] !== this.sndUna[i] && (this.fl[i] & F_SYN_ACKED) !== 0;
   }
 
   /** A duplicate ACK: limited transmit, fast retransmit (at 3, or fewer with early retransmit), or recovery inflation. */
