@@ -1,15 +1,25 @@
 /**
- * The demo application, the same on every board: a UDP echo service on port 7 (RFC 862).
+ * The demo application, the same on every board and in the simulation:
+ * - UDP echo on port 7 (RFC 862): each datagram goes back to its sender, from port 7,
+ *   straight out of the stack's receive buffer (no copy, no allocation);
+ * - TCP echo on port 7 (RFC 862): whatever a connection sends comes back, until it closes;
+ * - an HTTP demo on port 80: any request gets a small plain-text page, then the server closes.
  * Ping replies need nothing here: the stack answers ICMP echo requests by itself.
  *
- * Contract: `startApp(stack)` binds port 7 once; each datagram that arrives is sent back
- * to its sender's address and port, from port 7, straight out of the stack's receive buffer
- * (no copy, no allocation). `DEFAULT_CONFIG` is the boards' stack configuration.
+ * Contract: `startApp(stack)` binds the ports and registers the stack's one TCP event handler,
+ * once. Every buffer is allocated here, one slice per connection slot, so serving allocates
+ * nothing. The echo reads only what it can send back: when the peer sends faster than it
+ * reads, the send ring fills, the echo stops reading, the receive window closes, and TCP's
+ * flow control slows the peer down (nothing is dropped or buffered without bound).
+ * `DEFAULT_CONFIG` is the boards' stack configuration.
  */
 import type { Stack } from '../src/stack.js';
+import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED, READ_EOF } from '../src/tcp/constants.js';
 
-/** RFC 862: the echo service's well-known port. */
+/** RFC 862: the echo service's well-known port (UDP and TCP). */
 export const ECHO_PORT = 7;
+/** The HTTP demo's port. */
+export const HTTP_PORT = 80;
 
 /**
  * The boards' configuration: the board is 192.168.190.2 at the far end of a SLIP link
@@ -18,10 +28,112 @@ export const ECHO_PORT = 7;
  */
 export const DEFAULT_CONFIG = { addr: '192.168.190.2', mtu: 296 };
 
+/** The page the HTTP demo serves. */
+export const HTTP_BODY = 'Hello from slipstack: a TCP/IP stack in TypeScript, speaking SLIP.\n';
+
+/** Echo buffer per connection slot, octets. */
+const SLICE = 256;
+/** Roles of a connection slot. */
+const NONE = 0;
+const ECHO = 1;
+const HTTP = 2;
+
+/** ASCII string to bytes (start-up only). */
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
+}
+
 /** Start the demo services on `stack`. */
 export function startApp(stack: Stack): void {
   stack.udpBind(ECHO_PORT, function (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) {
     // RFC 862: "send back any data received", to the sender, from the echo port.
     stack.udpSend(srcAddr, srcPort, dstPort, data, off, len);
+  });
+  const slots = stack.config.tcpConns;
+  if (slots === 0 || stack.config.tcpListeners < 2) return;
+  const response = ascii('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' + HTTP_BODY.length +
+    '\r\nConnection: close\r\n\r\n' + HTTP_BODY);
+  const role = new Uint8Array(slots);
+  const bufs = new Uint8Array(slots * SLICE);
+  const pendOff = new Uint16Array(slots);
+  const pendLen = new Uint16Array(slots);
+  /** HTTP: how much of "\r\n\r\n" (the end of the request head) has been seen. */
+  const headEnd = new Uint8Array(slots);
+  const echoL = stack.tcpListen(ECHO_PORT, 2);
+  const httpL = stack.tcpListen(HTTP_PORT, 2);
+
+  function finish(c: number): void {
+    role[c] = NONE;
+    stack.tcpClose(c);
+  }
+
+  /** Echo: send back what is pending, then read more only if it all went. */
+  function serveEcho(c: number): void {
+    const base = c * SLICE;
+    for (;;) {
+      if (pendLen[c] > 0) {
+        const k = stack.tcpWrite(c, bufs, base + pendOff[c], pendLen[c]);
+        if (k < 0) {
+          finish(c);
+          return;
+        }
+        pendOff[c] += k;
+        pendLen[c] -= k;
+        if (pendLen[c] > 0) return; // the send ring is full: EV_WRITABLE brings us back
+      }
+      const r = stack.tcpRead(c, bufs, base, SLICE);
+      if (r > 0) {
+        pendOff[c] = 0;
+        pendLen[c] = r;
+        continue;
+      }
+      // The peer closed (everything echoed: close, our FIN follows the data), or it reset.
+      if (r === READ_EOF || r < 0) finish(c);
+      return;
+    }
+  }
+
+  /** HTTP: read until the blank line that ends the request head, answer, close. */
+  function serveHttp(c: number): void {
+    const base = c * SLICE;
+    for (;;) {
+      const r = stack.tcpRead(c, bufs, base, SLICE);
+      if (r === 0) return;
+      if (r < 0) {
+        finish(c);
+        return;
+      }
+      for (let i = 0; i < r && headEnd[c] < 4; i++) {
+        const b = bufs[base + i];
+        const want = (headEnd[c] & 1) === 0 ? 13 : 10; // \r \n \r \n
+        headEnd[c] = b === want ? headEnd[c] + 1 : b === 13 ? 1 : 0;
+      }
+      if (headEnd[c] === 4) {
+        stack.tcpWrite(c, response, 0, response.length);
+        finish(c);
+        return;
+      }
+    }
+  }
+
+  stack.onTcp(function (c: number, ev: number, _detail: number) {
+    if (ev === EV_ACCEPTABLE) {
+      for (;;) {
+        const conn = stack.tcpAccept(c);
+        if (conn < 0) return;
+        role[conn] = c === echoL ? ECHO : c === httpL ? HTTP : NONE;
+        pendLen[conn] = 0;
+        headEnd[conn] = 0;
+        if (role[conn] === ECHO) serveEcho(conn);
+        else if (role[conn] === HTTP) serveHttp(conn);
+        else stack.tcpClose(conn);
+      }
+    }
+    if (role[c] === NONE) return;
+    if (ev === EV_CLOSED) finish(c);
+    else if ((ev === EV_READABLE || ev === EV_WRITABLE) && role[c] === ECHO) serveEcho(c);
+    else if (ev === EV_READABLE && role[c] === HTTP) serveHttp(c);
   });
 }

@@ -16,7 +16,9 @@ import { withPcap } from '../hal/pcap.js';
 import { withTracer } from '../hal/tracer.js';
 import { createStack } from '../src/stack.js';
 import { formatAddr, parseAddr } from '../src/wire/ipv4.js';
-import { startApp, DEFAULT_CONFIG } from '../firmware/app.js';
+import { startApp, DEFAULT_CONFIG, HTTP_PORT, HTTP_BODY } from '../firmware/app.js';
+import * as C from '../src/tcp/constants.js';
+import { CAUSE_NAMES } from '../src/trace/events.js';
 import { DROP_NAMES } from '../src/stats.js';
 import { GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
 
@@ -64,6 +66,10 @@ export interface StartResult {
   pings: PingResult[];
   udpEchoed: boolean;
   udpRtt: number;
+  /** The HTTP demo answered over TCP with its page. */
+  httpOk: boolean;
+  /** From connect to the server's FIN, ms. */
+  httpMs: number;
   pcapPath: string;
   pcapPackets: number;
   boardRam: number;
@@ -162,6 +168,42 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
     ? 'UDP echo: ' + msg.length + ' bytes to ' + formatAddr(boardAddr) + ':' + ECHO_PORT + ' came back intact in ' + udpRtt.toFixed(2) + ' ms'
     : 'UDP echo: no intact reply from ' + formatAddr(boardAddr) + ':' + ECHO_PORT + ' within ' + o.interval + ' ms');
 
+  // ---- TCP: an HTTP request to the board's demo server, and the states it went through ----
+  const req = new TextEncoder().encode('GET / HTTP/1.0\r\nHost: ' + formatAddr(boardAddr) + '\r\n\r\n');
+  const traceFrom = host.trace.total;
+  const httpStart = link.now();
+  const conn = host.tcpConnect(boardAddr, HTTP_PORT, 0);
+  let reqSent = false;
+  let httpEof = false;
+  const resp: number[] = [];
+  const rbuf = new Uint8Array(512);
+  sim.runWhile(function () {
+    const st = host.tcpState(conn);
+    if (!reqSent && st === C.ESTABLISHED) reqSent = host.tcpWrite(conn, req, 0, req.length) === req.length;
+    for (;;) {
+      const n = host.tcpRead(conn, rbuf, 0, rbuf.length);
+      if (n > 0) { for (let i = 0; i < n; i++) resp.push(rbuf[i]); continue; }
+      if (n === C.READ_EOF || n < 0) httpEof = true;
+      break;
+    }
+    return !httpEof;
+  }, httpStart + 30 * o.interval);
+  const httpMs = link.now() - httpStart;
+  host.tcpClose(conn);
+  sim.runWhile(function () { return host.tcpState(conn) !== C.TIME_WAIT && host.tcpState(conn) !== C.CLOSED; }, link.now() + 10 * o.interval);
+  const text = new TextDecoder().decode(Uint8Array.from(resp));
+  const httpOk = text.startsWith('HTTP/1.0 200 OK') && text.endsWith(HTTP_BODY);
+  print(httpOk
+    ? 'HTTP over TCP: GET http://' + formatAddr(boardAddr) + '/ -> "' + text.split('\r\n')[0] + '", ' + HTTP_BODY.length + '-byte page, ' + httpMs.toFixed(2) + ' ms from SYN to the server\'s FIN'
+    : 'HTTP over TCP: no complete answer from ' + formatAddr(boardAddr) + ':' + HTTP_PORT);
+  const t = host.trace;
+  const steps: string[] = [];
+  for (let k = 0; k < t.size(); k++) {
+    if (t.total - t.size() + k < traceFrom || t.conn(k) !== conn) continue;
+    steps.push(C.STATE_NAMES[t.to(k)] + ' (' + CAUSE_NAMES[t.cause(k)] + ')');
+  }
+  if (steps.length) print('host TCP states: CLOSED -> ' + steps.join(' -> '));
+
   // ---- drops, if any (a lossy or damaged line shows up here) ----
   const hostDrops = dropSummary(host.drops);
   const boardDrops = dropSummary(board.drops);
@@ -174,7 +216,7 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
   const pcapPackets = countPcapRecords(file);
   print('pcap: ' + o.pcap + ' (' + pcapPackets + ' packets, LINKTYPE_RAW) — open it with: wireshark ' + o.pcap);
 
-  return { pings: pings, udpEchoed: echoed, udpRtt: udpRtt, pcapPath: o.pcap, pcapPackets: pcapPackets, boardRam: board.ramBudget() };
+  return { pings: pings, udpEchoed: echoed, udpRtt: udpRtt, httpOk: httpOk, httpMs: httpMs, pcapPath: o.pcap, pcapPackets: pcapPackets, boardRam: board.ramBudget() };
 }
 
 /** Records in a pcap file: walk the 16-octet record headers after the 24-octet file header. */

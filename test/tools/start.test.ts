@@ -27,7 +27,11 @@ describe('npm start (the simulated board)', () => {
       expect(Math.abs(p.rtt - model)).toBeLessThan(0.01);
     }
     expect(r.udpEchoed).toBe(true);
-    expect(r.pcapPackets).toBe(10);
+    expect(r.httpOk).toBe(true);
+    // 4 pings and 1 UDP echo (10 packets), then the TCP exchange: at least the handshake, the
+    // request, the response, two FINs and their ACKs.
+    expect(r.pcapPackets).toBeGreaterThanOrEqual(10 + 8);
+    expect(lines.some((l) => l.startsWith('host TCP states: CLOSED -> SYN-SENT (connect) -> ESTABLISHED (rcv SYN-ACK)'))).toBe(true);
     expect(lines.filter((l) => /^64 bytes from 192\.168\.190\.2: icmp_seq=\d ident=0x[0-9a-f]+ time=\d+\.\d\d ms/.test(l))).toHaveLength(4);
     expect(lines.some((l) => l.startsWith('pcap: ' + join(dir, 's.pcap')))).toBe(true);
     const file = readFileSync(join(dir, 's.pcap'));
@@ -65,6 +69,7 @@ describe('npm start (the simulated board)', () => {
     expect(expert).not.toMatch(/^(Errors|Warnings) \(\d+\)/m);
     const summary = execFileSync('tshark', ['-r', pcap], { encoding: 'utf8' });
     expect(summary.match(/Echo \(ping\) reply/g)).toHaveLength(4);
+    expect(summary).toMatch(/HTTP\/1\.0 200 OK/);
     // The checksum fields are really checked: damage one and tshark notices.
     const bytes = readFileSync(pcap);
     bytes[24 + 16 + 10] ^= 0xff; // first record's IP header checksum
