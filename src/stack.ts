@@ -138,7 +138,10 @@ export class Stack {
   input(buf: Uint8Array, off: number, len: number): void {
     this.counters[stats.CNT_RX_OCTETS] += len;
     const d = this.decoder;
+    // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
+    this.tcp.beginBatch();
     d.push(buf, off, len);
+    this.tcp.endBatch();
     // The decoder keeps its own counts; mirror them so all drops live in one array.
     this.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
     this.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;

@@ -88,6 +88,8 @@ const F_RECOVERY = 0x800;
 const F_KEEPALIVE = 0x1000;
 /** A FIN arrived out of order at sequence number ooFin; it counts once RCV.NXT reaches it. */
 const F_OOO_FIN = 0x2000;
+/** A bare ACK is owed, held until the current chunk of input has been processed (MUST-59). */
+const F_ACK_DEFERRED = 0x4000;
 
 // Pending-event bits per slot, delivered by flush().
 const P_CONNECTED = 1 << C.EV_CONNECTED;
@@ -120,6 +122,8 @@ export class Tcp {
   private ephemeral: number;
   private acceptOrder: number;
   private flushing: boolean;
+  /** Inside beginBatch/endBatch: bare ACKs wait for the end of the batch. */
+  private batching: boolean;
 
   // ---- the connection table, struct-of-arrays ----
   /** RFC 9293 state of each slot. */
@@ -212,6 +216,7 @@ export class Tcp {
     this.ephemeral = 49152 + ((k0 >>> 0) % 16384);
     this.acceptOrder = 0;
     this.flushing = false;
+    this.batching = false;
     const n = cfg.tcpConns;
     this.bytes = 0;
     this.state = this.u8(n);
@@ -1219,9 +1224,35 @@ export class Tcp {
     }
   }
 
-  /** A bare ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+  /** A bare ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, or a note to send one at the end of the batch. */
   private sendAck(i: number): void {
+    if (this.batching) {
+      this.fl[i] |= F_ACK_DEFERRED;
+      return;
+    }
     this.sendSegment(i, this.sndNxt[i], tcpw.ACK, 0, 0);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 (MUST-59): "if the TCP endpoint is processing a series of queued
+   * segments, it MUST process them all before sending any ACK segments". The stack calls this
+   * around each chunk of bytes from the line: the segments in it are all processed first, then
+   * one ACK per connection reports where they left RCV.NXT (MUST-58: ACKs aggregated).
+   */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  /** End of a chunk: send the ACKs that were held back. */
+  endBatch(): void {
+    this.batching = false;
+    for (let i = 0; i < this.state.length; i++) {
+      if (!(this.fl[i] & F_ACK_DEFERRED)) continue;
+      this.fl[i] &= ~F_ACK_DEFERRED;
+      const s = this.state[i];
+      if (s !== C.CLOSED && s !== C.LISTEN && s !== C.SYN_SENT) this.sendAck(i);
+    }
+    this.flush();
   }
 
   /** Build and send one segment of connection i carrying `len` octets from `ringOff` of its send ring. */
@@ -1237,6 +1268,9 @@ export class Tcp {
       ackNo = this.rcvNxt[i];
       this.rcvAcked[i] = ackNo;
       this.tAck[i] = OFF;
+      // Any segment with an ACK carries the latest RCV.NXT: a held-back bare ACK is not needed.
+      // (An ACK below RCV.NXT, a keepalive probe, says nothing new; it does not count.)
+      if (seq === this.sndNxt[i] || len > 0) this.fl[i] &= ~F_ACK_DEFERRED;
     }
     const wnd = this.updateWindow(i);
     this.emit(this.raddr[i], this.lport[i], this.rport[i], seq, ackNo, flags, wnd,
