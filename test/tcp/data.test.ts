@@ -176,7 +176,7 @@ describe('MUST-17: Nagle is on by default and the application turns it off per c
   });
 });
 
-describe('MUST-18: the RTO follows RFC 6298, with Karn\'s algorithm (RFC 9293 §3.8.1)', () => {
+describe('MUST-18: the RTO follows RFC 6298, with the Karn algorithm (RFC 9293 §3.8.1)', () => {
   it('first sample R: SRTT = R, RTTVAR = R/2, RTO = SRTT + max(G, 4·RTTVAR) (§2.2), kept within [tcpRtoMin, tcpRtoMax] (§2.4, §2.5)', () => {
     for (const r of [20, 60, 100, 300, 1000, 5000, 30000]) {
       // A long initial RTO, so even a slow handshake's SYN-ACK is never resent (which would
