@@ -103,7 +103,7 @@ const NIL = -1;
  * xorshift32 (Marsaglia, "Xorshift RNGs", 2003): shifts and xors only, so it runs on
  * Espruino, which has no Math.imul. The state lives in an Int32Array so it stays int32.
  */
-function xorshift32(state: Int32Array): number {
+export function xorshift32(state: Int32Array): number {
   let x = state[0];
   x ^= x << 13;
   x ^= x >>> 17;

@@ -36,6 +36,7 @@ import { openTun } from './tun.js';
 import type { Tun } from './tun.js';
 import { SlipDecoder, encode, encodedLen } from '../src/wire/slip.js';
 import { pcapGlobalHeader, pcapRecordHeader, GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
+import { xorshift32 } from '../hal/loopback.js';
 
 // ---- the link emulator of one direction --------------------------------------------------
 
@@ -71,15 +72,6 @@ export interface LaneCounters {
   deliveredOctets: number;
 }
 
-/** xorshift32 (Marsaglia 2003); the state is an int32 in a one-element array. */
-function xorshift32(state: Int32Array): number {
-  let x = state[0];
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  state[0] = x;
-  return x;
-}
 
 /** A uniform integer in [0, 2^30). */
 function draw(state: Int32Array): number {

@@ -22,9 +22,8 @@ import { formatAddr, parseAddr } from '../src/wire/ipv4.js';
 import { DEFAULT_CONFIG, HTTP_PORT, HTTP_BODY, ECHO_PORT } from '../firmware/app.js';
 import * as C from '../src/tcp/constants.js';
 import { CAUSE_NAMES } from '../src/trace/events.js';
-import { DROP_NAMES } from '../src/stats.js';
-import { GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
 import type { StartOptions, StartResult, PingResult } from './start.js';
+import { countPcapRecords, dropSummary } from './start.js';
 
 /** The simulation's options plus the port; latency, loss and seed do not apply to a real line. */
 export interface StartPortOptions extends StartOptions {
@@ -40,18 +39,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise(function (resolve) { setTimeout(resolve, ms); });
 }
 
-/** Records in a pcap file: walk the 16-octet record headers after the 24-octet file header. */
-function countPcapRecords(file: Buffer): number {
-  let n = 0;
-  for (let off = GLOBAL_HEADER_LEN; off + RECORD_HEADER_LEN <= file.length; n++) off += RECORD_HEADER_LEN + file.readUInt32LE(off + 8);
-  return n;
-}
-
-function dropSummary(drops: Uint32Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < drops.length; i++) if (drops[i]) parts.push(DROP_NAMES[i] + '=' + drops[i]);
-  return parts.join(' ');
-}
 
 /** Run the main job against the board on `o.port`; `print` gets each output line. */
 export async function runStartOnPort(o: StartPortOptions, print: (line: string) => void, warn: (line: string) => void): Promise<StartResult> {

@@ -220,13 +220,14 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
 }
 
 /** Records in a pcap file: walk the 16-octet record headers after the 24-octet file header. */
-function countPcapRecords(file: Buffer): number {
+export function countPcapRecords(file: Buffer): number {
   let n = 0;
   for (let off = GLOBAL_HEADER_LEN; off + RECORD_HEADER_LEN <= file.length; n++) off += RECORD_HEADER_LEN + file.readUInt32LE(off + 8);
   return n;
 }
 
-function dropSummary(drops: Uint32Array): string {
+/** The non-zero drop counters as name=count pairs. */
+export function dropSummary(drops: Uint32Array): string {
   const parts: string[] = [];
   for (let i = 0; i < drops.length; i++) if (drops[i]) parts.push(DROP_NAMES[i] + '=' + drops[i]);
   return parts.join(' ');

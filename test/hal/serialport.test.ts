@@ -42,7 +42,7 @@ async function pingOnce(host: Stack, hal: SerialHal, seq: number, size: number):
   const t0 = performance.now();
   expect(host.ping(BOARD_ADDR, 0x1234, seq, data, 0, size)).toBe(size);
   hal.kick();
-  await waitFor('echo reply ' + seq, () => ok, 3000);
+  await waitFor('echo reply ' + seq, () => ok, 15000);
   return performance.now() - t0;
 }
 
@@ -86,7 +86,7 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
     });
     host.udpSend(BOARD_ADDR, ECHO_PORT, 40007, msg, 0, msg.length);
     hostHal.kick();
-    await waitFor('UDP echo', () => echoed !== null, 3000);
+    await waitFor('UDP echo', () => echoed !== null, 15000);
     expect(Array.from(echoed!)).toEqual(Array.from(msg));
 
     // TCP: 100 KB to the board's echo service and all of it back, byte for byte.
@@ -136,7 +136,7 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
     expect(gotLen).toBe(size);
     const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
     expect(sha(got)).toBe(sha(data));
-    await waitFor('the close', () => eof || host.tcpState(conn) === C.TIME_WAIT || host.tcpState(conn) === C.CLOSED, 5000);
+    await waitFor('the close', () => eof || host.tcpState(conn) === C.TIME_WAIT || host.tcpState(conn) === C.CLOSED, 15000);
     expect(host.drops.reduce((a, b) => a + b, 0)).toBe(0);
     expect(board.drops.reduce((a, b) => a + b, 0)).toBe(0);
     expect(hostHal.stats.txDropped).toBe(0);
@@ -158,17 +158,17 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
 
     await pingOnce(host, hostHal, 1, 56);
     await pair.stop();
-    await waitFor('both ends to notice', () => hostHal.stats.disconnects === 1 && boardHal.stats.disconnects === 1, 5000);
+    await waitFor('both ends to notice', () => hostHal.stats.disconnects === 1 && boardHal.stats.disconnects === 1, 15000);
     expect(hostHal.isOpen).toBe(false);
     // While the line is down, frames queue (the stack does not crash or block).
     const data = new Uint8Array(56);
     expect(host.ping(BOARD_ADDR, 0x1234, 99, data, 0, data.length)).toBe(56);
     // The links are gone with socat: the HAL keeps trying (and failing) to reopen them.
-    await waitFor('a failed reopen attempt', () => hostHal.stats.reopenFailures > 0, 3000);
+    await waitFor('a failed reopen attempt', () => hostHal.stats.reopenFailures > 0, 15000);
     expect(hostHal.isOpen).toBe(false);
 
     await pair.restart();
-    await waitFor('both ends to reopen', () => hostHal.isOpen && boardHal.isOpen, 5000);
+    await waitFor('both ends to reopen', () => hostHal.isOpen && boardHal.isOpen, 15000);
     expect(hostHal.stats.reopens).toBe(1);
     expect(boardHal.stats.reopens).toBe(1);
     expect(statuses).toContain('a closed');
@@ -275,7 +275,7 @@ describe('serialport HAL: the transmit queue', () => {
         for (let i = 0; i < 23 + (k % 20); i++) expected.push(frame[3 + i]);
         frame.fill(0xee); // the stack reuses its buffer at once: the HAL must have copied
       }
-      await waitFor('the queue to drain', () => hal.queued() === 0, 5000);
+      await waitFor('the queue to drain', () => hal.queued() === 0, 15000);
       expect(port.out).toEqual(expected);
       expect(port.overlapping).toBe(0);
       expect(hal.stats.backpressure).toBeGreaterThan(0);
@@ -300,13 +300,13 @@ describe('serialport HAL: the transmit queue', () => {
       hal.write(c, 0, 40);
       expect(hal.stats.txDropped).toBe(1);
       expect(hal.stats.txDroppedOctets).toBe(60);
-      await waitFor('the queue to drain', () => hal.queued() === 0, 2000);
+      await waitFor('the queue to drain', () => hal.queued() === 0, 15000);
       expect(port.out).toEqual([...a, ...c]);
       // The ring wraps around: more frames after the first ones left.
       const d = new Uint8Array(70);
       for (let i = 0; i < 70; i++) d[i] = i;
       hal.write(d, 0, 70);
-      await waitFor('the queue to drain', () => hal.queued() === 0, 2000);
+      await waitFor('the queue to drain', () => hal.queued() === 0, 15000);
       expect(port.out.slice(100)).toEqual(Array.from(d));
     } finally {
       await hal.close();
@@ -337,7 +337,7 @@ describe('serialport HAL: the transmit queue', () => {
         hal.write(f, 0, f.length);
         expected.push(...f);
       }
-      await waitFor('the queue to drain', () => hal.queued() === 0, 5000);
+      await waitFor('the queue to drain', () => hal.queued() === 0, 15000);
       const recording = (mock as unknown as { port: { recording: Buffer } }).port.recording;
       expect(Array.from(recording)).toEqual(expected);
       expect(hal.stats.backpressure).toBeGreaterThan(0);
@@ -365,8 +365,8 @@ describe('serialport HAL: the transmit queue', () => {
       await new Promise((r) => setImmediate(r));
       ports[0].isOpen = false;
       ports[0].emit('close', new Error('device disconnected'));
-      await waitFor('the reopen', () => ports.length === 2 && hal.isOpen, 2000);
-      await waitFor('the queue to drain', () => hal.queued() === 0, 2000);
+      await waitFor('the reopen', () => ports.length === 2 && hal.isOpen, 15000);
+      await waitFor('the queue to drain', () => hal.queued() === 0, 15000);
       expect(ports[1].out).toEqual(Array.from(f));
       expect(hal.stats.disconnects).toBe(1);
       expect(hal.stats.reopens).toBe(1);
@@ -382,7 +382,7 @@ describe('serialport HAL: the transmit queue', () => {
       const host = createStack({ addr: HOST, mtu: 296, tcpRtoInitial: 200, tcpRtoMin: 50 }, hal);
       hal.start(host);
       host.tcpConnect(BOARD_ADDR, 80, 0); // nobody answers: the SYN is sent again on timeout
-      await waitFor('a retransmitted SYN', () => hal.stats.txFrames >= 2, 3000);
+      await waitFor('a retransmitted SYN', () => hal.stats.txFrames >= 2, 15000);
       expect(hal.stats.txFrames).toBeGreaterThanOrEqual(2);
       await hal.close();
       const frames = hal.stats.txFrames;
