@@ -197,6 +197,12 @@ export class Tcp {
   // ---- the listen table ----
   private lsPort: Uint16Array;
   private lsBacklog: Uint16Array;
+  /**
+   * Accept queue length per listener: established connections not yet accepted. The backlog
+   * bounds this only. Embryonic (SYN-RECEIVED) entries are bounded separately, table-wide, by
+   * tcpMaxSynRcvd: mixing the two would let a few spoofed SYNs fill a listener's backlog and
+   * lock real clients out even when their SYN cookies check out.
+   */
   private lsPending: Uint8Array;
 
   private bytes: number;
@@ -382,7 +388,6 @@ export class Tcp {
     this.openSlot(i, this.segSrc, seg.dstPort, seg.srcPort);
     this.fl[i] = F_PASSIVE;
     this.listener[i] = l;
-    this.lsPending[l]++;
     this.synReceived(i);
     this.transition(i, C.LISTEN, C.SYN_RECEIVED, ev.CAUSE_RCV_SYN);
     this.output(i);
@@ -592,6 +597,8 @@ export class Tcp {
     if (this.fl[i] & F_PASSIVE) {
       this.fl[i] |= F_ACCEPT_Q;
       this.order[i] = this.acceptOrder++;
+      const l = this.listener[i];
+      if (l >= 0) this.lsPending[l]++;
     } else {
       this.pending[i] |= P_CONNECTED;
     }
@@ -1002,7 +1009,6 @@ export class Tcp {
     this.openSlot(i, this.segSrc, seg.dstPort, seg.srcPort);
     this.fl[i] = F_PASSIVE | F_SYN_ACKED;
     this.listener[i] = l;
-    this.lsPending[l]++;
     this.iss[i] = iss;
     this.sndUna[i] = seg.ack;
     this.sndNxt[i] = seg.ack;
@@ -1511,7 +1517,7 @@ export class Tcp {
   /** The slot returns to the free pool (nobody holds it). */
   private freeSlot(i: number): void {
     const l = this.listener[i];
-    if (l >= 0 && (this.fl[i] & F_PASSIVE) && !(this.fl[i] & F_APP) && this.lsPending[l] > 0) this.lsPending[l]--;
+    if (l >= 0 && (this.fl[i] & F_ACCEPT_Q) && this.lsPending[l] > 0) this.lsPending[l]--;
     this.state[i] = C.CLOSED;
     this.fl[i] = 0;
     this.pending[i] = 0;

@@ -74,3 +74,33 @@ describe('a full connection table', () => {
     expect(p.take()).toHaveLength(1);
   });
 });
+
+describe('the backlog bounds the accept queue only', () => {
+  it('spoofed half-open entries do not fill a listener\'s backlog: a real client still gets in (by slot, then by cookie)', () => {
+    const p = rawPeer({ tcpConns: 8, tcpMaxSynRcvd: 2 });
+    const l = p.stack.tcpListen(80, 2);
+    // Two spoofed SYNs that will never complete: they take the two embryonic places.
+    p.send({ flags: tcpw.SYN, seq: 1, srcPort: 1177 });
+    p.send({ flags: tcpw.SYN, seq: 1, srcPort: 1178 });
+    p.take();
+    expect(p.stack.tcpCount(C.SYN_RECEIVED)).toBe(2);
+    // A real client: no embryonic place left, so a SYN cookie; its ACK must be accepted
+    // (the accept queue is empty, whatever the half-open entries).
+    p.send({ flags: tcpw.SYN, seq: 5000, srcPort: 2000, mss: 536 });
+    const [sa] = p.take();
+    expect(p.stack.counters[stats.CNT_SYN_COOKIES_SENT]).toBe(1);
+    p.send({ flags: tcpw.ACK, seq: 5001, ack: (sa.seq + 1) | 0, srcPort: 2000 });
+    expect(p.stack.drops[stats.DROP_TCP_BACKLOG]).toBe(0);
+    const c = p.stack.tcpAccept(l);
+    expect(c).toBeGreaterThanOrEqual(0);
+    expect(p.stack.tcpState(c)).toBe(C.ESTABLISHED);
+    // And the accept queue really is bounded by the backlog: two established, unaccepted
+    // connections fill it; a third valid cookie ACK is refused and counted.
+    for (const port of [2001, 2002, 2003]) {
+      p.send({ flags: tcpw.SYN, seq: 7000, srcPort: port, mss: 536 });
+      const [s2] = p.take();
+      p.send({ flags: tcpw.ACK, seq: 7001, ack: (s2.seq + 1) | 0, srcPort: port });
+    }
+    expect(p.stack.drops[stats.DROP_TCP_BACKLOG]).toBe(1);
+  });
+});
