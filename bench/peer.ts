@@ -170,7 +170,17 @@ const live = {
   namespaces: new Set<string>(),
   pairs: new Set<PtyPair>(),
   hals: new Set<SerialHal>(),
+  /** The directory holding the payload file. */
+  dirs: new Set<string>(),
 };
+
+/** Set by Ctrl-C / SIGTERM: nothing new may start (a run in progress stops at its next step). */
+let aborted = false;
+
+/** Throw if the bench is being interrupted, so that no process or namespace is made after the cleanup. */
+function checkAborted(): void {
+  if (aborted) throw new Error('interrupted');
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -178,6 +188,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Start a program inside a namespace (`ip netns exec` execs it, so the child is the program). */
 function spawnIn(ns: string, argv: string[], stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
+  checkAborted();
   const p = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio });
   live.children.add(p);
   p.on('exit', () => live.children.delete(p));
@@ -218,12 +229,24 @@ function waitClose(p: ChildProcess, ms: number): Promise<boolean> {
 
 /** A namespace with IPv6 off (no router solicitations on the line: only the bench's traffic crosses it). */
 function addNamespace(ns: string, cc: string | null): void {
+  checkAborted();
   execFileSync('ip', ['netns', 'add', ns]);
   live.namespaces.add(ns);
   runIn(ns, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
   runIn(ns, ['sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
   if (cc !== null) runIn(ns, ['sysctl', '-qw', 'net.ipv4.tcp_congestion_control=' + cc]);
 }
+
+/**
+ * Last resort when the process exits with something still there (an interrupt that came
+ * mid-step): signal every child and socat, and delete the namespaces, synchronously.
+ */
+process.on('exit', () => {
+  for (const p of live.children) p.kill('SIGTERM');
+  for (const pair of live.pairs) if (pair.proc !== null) pair.proc.kill('SIGTERM');
+  for (const ns of live.namespaces) spawnSync('ip', ['netns', 'del', ns]);
+  for (const d of live.dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Remove every process, pty pair, port and namespace still there (idempotent). */
 async function cleanup(): Promise<void> {
@@ -405,6 +428,7 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
     if (peer === 'linux') addNamespace(nsB, o.cc);
     pair = await ptyPair('peer');
     live.pairs.add(pair);
+    checkAborted();
     // Bridge A is the line: paced both ways, loss p on both lanes, one seed.
     const bridgeA = await startBridge(nsA, ['--port', pair.a, '--tun', 'tun0', '--local', ADDR_A, '--peer', ADDR_PEER,
       '--mtu', String(MTU), '--baud', String(BAUD), '--queue', String(o.queue), '--loss', String(loss), '--seed', String(o.seed),
@@ -416,6 +440,7 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
     } else {
       hal = await openSerialHal(pair.b, BAUD);
       live.hals.add(hal);
+      checkAborted();
       stack = createStack({ addr: ADDR_PEER, mtu: MTU, tcpSndBuf: rings, tcpRcvBuf: rings }, hal);
       hal.start(stack);
     }
@@ -504,6 +529,7 @@ async function main(): Promise<void> {
   }
 
   const onSignal = (sig: string): void => {
+    aborted = true;
     process.stderr.write('\nbench:peer: ' + sig + ', removing namespaces and processes\n');
     cleanup().finally(() => process.exit(130));
   };
@@ -512,6 +538,7 @@ async function main(): Promise<void> {
 
   if (o.pcapDir !== null) mkdirSync(o.pcapDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'slipstack-peer-'));
+  live.dirs.add(dir);
   try {
     const data = payload(o.size, 20250101);
     const dataFile = join(dir, 'data.bin');
@@ -555,6 +582,7 @@ async function main(): Promise<void> {
         for (const peer of o.peers) {
           for (const rings of peer === 'linux' ? [0] : o.rings) {
             const r = await runOnce(o, peer, rings, d, loss, data, dataFile, sha);
+            if (aborted) return; // a run cut short by Ctrl-C measures nothing
             rows.push(r);
             console.log(describeRow(r));
           }
@@ -600,11 +628,13 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
     rmSync(dir, { recursive: true, force: true });
+    live.dirs.delete(dir);
   }
 }
 
-main().then(() => process.exit(0), async (e: unknown) => {
+main().then(() => { if (!aborted) process.exit(0); }, async (e: unknown) => {
   await cleanup();
+  if (aborted) return; // the signal handler exits once its cleanup is done
   process.stderr.write('bench:peer: ' + (e instanceof Error ? e.message : String(e)) + '\n');
   process.exit(1);
 });
