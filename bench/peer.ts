@@ -569,10 +569,10 @@ async function main(): Promise<void> {
     for (const rings of slipRuns > 0 ? o.rings : []) {
       console.log(`${who({ peer: 'slipstack', rings })}: mtu ${MTU}, send/receive rings ${rings}/${rings} octets` +
         ` (${(rings / MSS).toFixed(1)}·MSS${rings === BOARD_RINGS ? ', the board default' : ', host-sized'}),` +
-        ` RTO min ${base.tcpRtoMin} ms, delayed ACK ${base.tcpAckDelay} ms, ${base.tcpOooHoles} out-of-order ranges; no SACK, no timestamps`);
+        ` RTO min ${base.tcpRtoMin} ms, delayed ACK ${base.tcpAckDelay} ms, ${base.tcpOooHoles} out-of-order ranges; SACK ${base.tcpSack ? 'on' : 'off'}, no timestamps`);
     }
-    console.log('retransmits: a Linux sender\'s RetransSegs (segments); slipstack\'s tcp-retransmits counter (fast retransmits and' +
-      ' timeouts; a timeout resends from SND.UNA, so one may stand for several segments)');
+    console.log('retransmits: a Linux sender\'s RetransSegs (segments); slipstack\'s tcp-retransmits counter (fast, SACK and timeout retransmissions;' +
+      ' a timeout resends from SND.UNA, so one may stand for several segments)');
     console.log(`${runs} runs, at least ${Math.ceil((runs * ideal) / 60)} min`);
 
     const rows: Row[] = [];
@@ -622,7 +622,7 @@ async function main(): Promise<void> {
     }
     console.log(JSON.stringify({
       size: o.size, baud: BAUD, mtu: MTU, queue: o.queue, seed: o.seed, limit: Math.round(LIMIT), linux,
-      slipstack: { rings: o.rings, rtoMin: base.tcpRtoMin, ackDelay: base.tcpAckDelay, oooHoles: base.tcpOooHoles }, runs: rows, ratios,
+      slipstack: { rings: o.rings, rtoMin: base.tcpRtoMin, ackDelay: base.tcpAckDelay, oooHoles: base.tcpOooHoles, sack: base.tcpSack }, runs: rows, ratios,
       goalMet: ratios.length > 0 && ratios.every((x) => x.met),
     }));
   } finally {

@@ -12,6 +12,7 @@
  */
 import { parseAddr } from './wire/ipv4.js';
 import { DROP_COUNT, COUNTER_COUNT } from './stats.js';
+import { SACK_MAX_BLOCKS } from './wire/tcp.js';
 
 /** What a caller may pass to createStack; every field is optional. */
 export interface StackConfig {
@@ -67,6 +68,8 @@ export interface StackConfig {
   tcpR1?: number;
   /** Holes the out-of-order assembler remembers per connection. */
   tcpOooHoles?: number;
+  /** Selective acknowledgments (RFC 2018): offer SACK, report held ranges, use the peer's. */
+  tcpSack?: boolean;
   /** Give up a connection whose peer has held a zero window this long, ms (0 = never; sockstress). */
   tcpPersistLimit?: number;
   /** Idle time before the first keepalive probe, ms. */
@@ -107,6 +110,7 @@ export interface Config {
   traceEvents: number;
   tcpR1: number;
   tcpOooHoles: number;
+  tcpSack: boolean;
   tcpPersistLimit: number;
   tcpKeepIdle: number;
   tcpKeepIntvl: number;
@@ -115,7 +119,7 @@ export interface Config {
 }
 
 /** Bytes of one connection's fields in the struct-of-arrays table (rings not included). */
-export const TCB_BYTES = 202;
+export const TCB_BYTES = 210;
 /** Bytes of one listen-table entry: port, backlog, pending count. */
 export const LISTENER_BYTES = 5;
 /** Bytes of one trace entry: time (8), connection (2), from, to, cause. */
@@ -149,6 +153,7 @@ export const DEFAULTS: Config = {
   traceEvents: 32,
   tcpR1: 3,
   tcpOooHoles: 4,
+  tcpSack: true,
   tcpPersistLimit: 0,
   tcpKeepIdle: 7200000,
   tcpKeepIntvl: 75000,
@@ -164,9 +169,12 @@ export interface Setting {
   ram: (c: Config) => number;
 }
 
-/** Bytes of the buffers that are always there, whatever the settings: the counters and the ISN hash state. */
+/**
+ * Bytes of the buffers that are always there, whatever the settings: the counters, the ISN
+ * hash state, and the SACK block edges of TCP's two segment reprs (received, being sent).
+ */
 export function fixedRam(): number {
-  return 4 * DROP_COUNT + 4 * COUNTER_COUNT + 16;
+  return 4 * DROP_COUNT + 4 * COUNTER_COUNT + 16 + 2 * 8 * SACK_MAX_BLOCKS;
 }
 
 /** Every setting with its RAM cost, in the order the README lists them. */
@@ -234,6 +242,10 @@ export const SETTINGS: Setting[] = [
     name: 'tcpOooHoles', doc: 'out-of-order ranges remembered per connection (the data waits in the receive ring)', cost: '8·tcpOooHoles·tcpConns',
     ram: function (c: Config) { return 8 * c.tcpOooHoles * c.tcpConns; },
   },
+  {
+    name: 'tcpSack', doc: "selective acknowledgments (RFC 2018): offer SACK, report held ranges, resend only the holes the peer reports (a scoreboard of tcpOooHoles ranges)", cost: 'tcpSack ? 8·tcpOooHoles·tcpConns : 0',
+    ram: function (c: Config) { return c.tcpSack ? 8 * c.tcpOooHoles * c.tcpConns : 0; },
+  },
   { name: 'tcpPersistLimit', doc: 'give up after a zero window held this long, ms (0 = never, MUST-37; set it against sockstress)', cost: '0', ram: function (_c: Config) { return 0; } },
   { name: 'tcpKeepIdle', doc: 'idle time before a keepalive probe, ms (MUST-28: >= 2 h; keepalive is off unless asked)', cost: '0', ram: function (_c: Config) { return 0; } },
   { name: 'tcpKeepIntvl', doc: 'time between keepalive probes, ms', cost: '0', ram: function (_c: Config) { return 0; } },
@@ -273,6 +285,7 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
     traceEvents: pick(p.traceEvents, DEFAULTS.traceEvents),
     tcpR1: pick(p.tcpR1, DEFAULTS.tcpR1),
     tcpOooHoles: pick(p.tcpOooHoles, DEFAULTS.tcpOooHoles),
+    tcpSack: p.tcpSack !== undefined ? p.tcpSack : DEFAULTS.tcpSack,
     tcpPersistLimit: pick(p.tcpPersistLimit, DEFAULTS.tcpPersistLimit),
     tcpKeepIdle: pick(p.tcpKeepIdle, DEFAULTS.tcpKeepIdle),
     tcpKeepIntvl: pick(p.tcpKeepIntvl, DEFAULTS.tcpKeepIntvl),

@@ -991,7 +991,7 @@ function synSentCell(kind: string): Out {
     s.say('SYN-SENT: an active open.');
     s.at(0, 'socket(..., SOCK_STREAM, IPPROTO_TCP) = 3');
     s.after(0, 'connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)');
-    s.after(0, seg('>', 'S', 0, 0, null, RCV_BUF, 'mss ' + MSS));
+    s.after(0, seg('>', 'S', 0, 0, null, RCV_BUF, 'mss ' + MSS + ',nop,nop,sackOK'));
     return s;
   };
   const alive = (s: Script) => {

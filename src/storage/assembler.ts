@@ -10,6 +10,11 @@
  * RCV.NXT once the hole at the front is filled, consuming the ranges it joins. A small
  * capacity (4 by default) is enough for one lost frame not to throw away the ones behind it,
  * and bounds the work per segment. Allocation-free after construction.
+ *
+ * The same structure serves the sender as its SACK scoreboard (RFC 6675 §3): the ranges the
+ * peer reported holding beyond SND.UNA. There `trim(sndUna)` forgets what the cumulative ACK
+ * now covers, `covered()` counts the SACKed octets and `nextHole(seq)` finds the first octet
+ * at or after `seq` that no range covers.
  */
 import { seqLt, seqLe, seqGt } from '../wire/seq.js';
 
@@ -83,6 +88,49 @@ export class Assembler {
       this.count -= drop;
     }
     return n;
+  }
+
+  /** Forget everything before `left`: ranges that end at or before it go, one that straddles it is cut. */
+  trim(left: number): void {
+    let drop = 0;
+    while (drop < this.count && seqLe(this.ends[drop], left)) drop++;
+    if (drop > 0) {
+      for (let j = drop; j < this.count; j++) {
+        this.starts[j - drop] = this.starts[j];
+        this.ends[j - drop] = this.ends[j];
+      }
+      this.count -= drop;
+    }
+    if (this.count > 0 && seqLt(this.starts[0], left)) this.starts[0] = left;
+  }
+
+  /** Octets the ranges cover. */
+  covered(): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) n += (this.ends[k] - this.starts[k]) | 0;
+    return n;
+  }
+
+  /** The first sequence number at or after `seq` that no range covers. */
+  nextHole(seq: number): number {
+    let s = seq;
+    for (let k = 0; k < this.count; k++) {
+      if (seqLe(this.starts[k], s) && seqLt(s, this.ends[k])) s = this.ends[k];
+    }
+    return s;
+  }
+
+  /** The end of the highest range (only meaningful when count > 0). */
+  highest(): number {
+    return this.ends[this.count - 1];
+  }
+
+  /** Index of the range holding `seq`, or -1. */
+  find(seq: number): number {
+    for (let k = 0; k < this.count; k++) {
+      if (seqLe(this.starts[k], seq) && seqLt(seq, this.ends[k])) return k;
+    }
+    return -1;
   }
 
   /** Start of range k (tests and tools). */

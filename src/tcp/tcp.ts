@@ -24,8 +24,14 @@
  * SWS avoidance and Nagle (RFC 9293 §3.8.6); delayed ACKs; a persist timer probing zero
  * windows with backoff; keepalive; a bounded out-of-order assembler.
  *
+ * Selective acknowledgments (RFC 2018), when both SYNs offer them: the receiver reports the
+ * ranges its assembler holds, most recent first; the sender keeps them in a scoreboard of
+ * the same shape and, in recovery, resends the holes below the highest SACKed octet, one per
+ * arriving ACK (a small-window reading of RFC 6675's NextSeg), instead of one per round trip.
+ *
  * Simplifications (documented in the README): an RTO goes back to SND.UNA and resends from
- * there under slow start; no window scaling, SACK or timestamps.
+ * there under slow start (the scoreboard is forgotten, RFC 2018 §8); no window scaling or
+ * timestamps.
  */
 import * as tcpw from '../wire/tcp.js';
 import * as ipv4 from '../wire/ipv4.js';
@@ -90,6 +96,8 @@ const F_KEEPALIVE = 0x1000;
 const F_OOO_FIN = 0x2000;
 /** A bare ACK is owed, held until the current chunk of input has been processed (MUST-59). */
 const F_ACK_DEFERRED = 0x4000;
+/** Both SYNs carried SACK-permitted (RFC 2018 §2): SACK blocks flow both ways. */
+const F_SACK = 0x8000;
 
 // Pending-event bits per slot, delivered by flush().
 const P_CONNECTED = 1 << C.EV_CONNECTED;
@@ -190,9 +198,15 @@ export class Tcp {
   private persistSince: Float64Array;
   private tKeep: Float64Array;
   private keepProbes: Uint8Array;
+  /** Start of the out-of-order segment that arrived last (RFC 2018 §4: reported first). */
+  private sackLast: Int32Array;
+  /** RFC 6675 HighRxt: the end of the highest octet resent in this recovery. */
+  private highRxt: Int32Array;
   private snd: Ring[];
   private rcv: Ring[];
   private ooo: Assembler[];
+  /** The SACK scoreboard (RFC 6675 §3): ranges beyond SND.UNA the peer reported holding. */
+  private sacked: Assembler[];
 
   // ---- the listen table ----
   private lsPort: Uint16Array;
@@ -225,6 +239,7 @@ export class Tcp {
     this.batching = false;
     const n = cfg.tcpConns;
     this.bytes = 0;
+    this.bytes += this.seg.sackLeft.byteLength + this.seg.sackRight.byteLength + this.out.sackLeft.byteLength + this.out.sackRight.byteLength;
     this.state = this.u8(n);
     this.fl = this.u16(n);
     this.pending = this.u8(n);
@@ -274,16 +289,22 @@ export class Tcp {
     this.persistSince = this.f64(n);
     this.tKeep = this.f64(n);
     this.keepProbes = this.u8(n);
+    this.sackLast = this.i32(n);
+    this.highRxt = this.i32(n);
     // One buffer for all rings: the RAM cost is exactly n·(sndBuf + rcvBuf).
     const ringBuf = new Uint8Array(n * (cfg.tcpSndBuf + cfg.tcpRcvBuf));
     this.bytes += ringBuf.byteLength;
     this.snd = [];
     this.rcv = [];
     this.ooo = [];
+    this.sacked = [];
     for (let i = 0; i < n; i++) {
       const a = new Assembler(cfg.tcpOooHoles);
       this.bytes += a.bytes();
       this.ooo.push(a);
+      const b = new Assembler(cfg.tcpSack ? cfg.tcpOooHoles : 0);
+      this.bytes += b.bytes();
+      this.sacked.push(b);
       const base = i * (cfg.tcpSndBuf + cfg.tcpRcvBuf);
       this.snd.push(new Ring(ringBuf.subarray(base, base + cfg.tcpSndBuf)));
       this.rcv.push(new Ring(ringBuf.subarray(base + cfg.tcpSndBuf, base + cfg.tcpSndBuf + cfg.tcpRcvBuf)));
@@ -406,6 +427,9 @@ export class Tcp {
     this.sndWl1[i] = seg.seq;
     this.sndWl2[i] = seg.ack;
     this.rcvAdv[i] = (this.rcvNxt[i] + this.rcv[i].free()) | 0;
+    // RFC 2018 §2: SACK is used only if both SYNs carry SACK-permitted. Ours always does when
+    // tcpSack is on (an active SYN offers it; a SYN-ACK answers the peer's offer).
+    if (this.cfg.tcpSack && seg.sackPermitted) this.fl[i] |= F_SACK;
   }
 
   /**
@@ -653,8 +677,9 @@ export class Tcp {
       this.challengeAck(i);
       return false;
     }
+    const newlySacked = (this.fl[i] & F_SACK) !== 0 && seg.sackCount > 0 && this.sackArrived(i, ack);
     if (seqGt(ack, this.sndUna[i])) this.newAck(i, ack);
-    else if (this.isDupAck(i)) this.dupAck(i);
+    else if (this.isDupAck(i) || (newlySacked && ack === this.sndUna[i] && seg.payloadLen === 0)) this.dupAck(i);
     // Window update (§3.10.7.4): only from a segment newer than the last one that set it.
     if (seqLt(this.sndWl1[i], seg.seq) || (this.sndWl1[i] === seg.seq && seqLe(this.sndWl2[i], ack))) {
       this.sndWnd[i] = seg.window;
@@ -696,6 +721,7 @@ export class Tcp {
     this.rttSample(i, ack);
     const flight = (this.sndMax[i] - this.sndUna[i]) | 0;
     this.sndUna[i] = ack;
+    this.sacked[i].trim(ack);
     if (seqLt(this.sndNxt[i], ack)) this.sndNxt[i] = ack;
     this.rtxCount[i] = 0;
     this.persistShift[i] = 0;
@@ -721,8 +747,10 @@ export class Tcp {
         this.dupAcks[i] = 0;
       } else {
         // Partial acknowledgment (step 4): the next hole is lost too; resend it at once, deflate
-        // cwnd by what was acknowledged and add back one segment.
-        this.retransmitFirst(i);
+        // cwnd by what was acknowledged and add back one segment. With SACK the hole at
+        // SND.UNA may already have been resent (HighRxt is past it): then the next one goes.
+        if (!(this.fl[i] & F_SACK) || !seqGt(this.highRxt[i], this.sndUna[i])) this.retransmitFirst(i);
+        else this.sackRetransmit(i);
         this.cwnd[i] = this.cwnd[i] - acked + (acked >= mss ? mss : 0);
         if (this.cwnd[i] < mss) this.cwnd[i] = mss;
       }
@@ -765,6 +793,8 @@ export class Tcp {
     if (this.fl[i] & F_RECOVERY) {
       // RFC 6582 §3.2 step 4 (RFC 5681 §3.2 step 4): each further duplicate inflates cwnd.
       this.cwnd[i] += mss;
+      // RFC 6675 §5 (C): with SACK, each ACK also lets one more hole go out.
+      if (this.fl[i] & F_SACK) this.sackRetransmit(i);
       return;
     }
     // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new
@@ -774,7 +804,11 @@ export class Tcp {
     const oseg = ((flight + mss - 1) / mss) | 0;
     const unsent = this.snd[i].len - ((this.sndMax[i] - this.sndUna[i]) | 0);
     if (oseg < 4 && unsent <= 0) thresh = oseg - 1 > 1 ? oseg - 1 : 1;
-    if (this.dupAcks[i] >= thresh) {
+    // RFC 6675 §4 IsLost(SND.UNA): more than (DupThresh - 1)·SMSS octets SACKed above it,
+    // however few duplicate ACKs carried the news.
+    const sb = this.sacked[i];
+    const sackLost = (this.fl[i] & F_SACK) !== 0 && sb.count > 0 && sb.covered() > (thresh - 1) * mss;
+    if (this.dupAcks[i] >= thresh || sackLost) {
       // Fast retransmit (RFC 5681 §3.2 step 2-3).
       this.ip.counters[stats.CNT_TCP_FAST_RETRANSMITS]++;
       const half = flight >> 1;
@@ -796,12 +830,66 @@ export class Tcp {
     if (n > inFlight) n = inFlight;
     this.rttTime[i] = NEVER; // Karn: the sample would be ambiguous
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
+    this.highRxt[i] = (this.sndUna[i] + n) | 0;
     if (n > 0) {
       this.sendSegment(i, this.sndUna[i], tcpw.ACK | (n === ring.len ? tcpw.PSH : 0), 0, n);
     } else if ((this.fl[i] & F_FIN_SENT) && this.sndFin[i] === this.sndUna[i]) {
       this.sendSegment(i, this.sndUna[i], tcpw.FIN | tcpw.ACK, 0, 0);
     }
     this.tRtx[i] = this.now + this.rto[i];
+  }
+
+  /**
+   * The SACK blocks of the segment being processed (RFC 2018 §3) go into the scoreboard.
+   * Only blocks wholly above the cumulative ACK and at or below SND.MAX count: anything else
+   * (a D-SACK below SND.UNA, RFC 2883, or a forged block past what we sent) is ignored, as
+   * is a block the full scoreboard cannot hold. Returns true if any octets were newly SACKed.
+   */
+  private sackArrived(i: number, ack: number): boolean {
+    const seg = this.seg;
+    const sb = this.sacked[i];
+    const before = sb.covered();
+    for (let k = 0; k < seg.sackCount; k++) {
+      let l = seg.sackLeft[k];
+      const r = seg.sackRight[k];
+      if (!seqLt(l, r) || !seqGt(r, ack) || seqGt(r, this.sndMax[i])) continue;
+      if (seqLt(l, ack)) l = ack;
+      sb.add(l, r);
+    }
+    return sb.covered() > before;
+  }
+
+  /**
+   * RFC 6675 §4 NextSeg, rule 1, for small windows: the first octet at or after
+   * max(SND.UNA, HighRxt) that the peer has not SACKed, if SACKed data lies above it (so it
+   * was lost, not merely late: a serial line does not reorder), is resent: up to one segment,
+   * and not past the next SACKed range. One segment per call; the retransmission timer is
+   * left running (§5: it is restarted only by new cumulative ACKs).
+   */
+  private sackRetransmit(i: number): void {
+    const sb = this.sacked[i];
+    if (sb.count === 0) return;
+    let s = seqGt(this.highRxt[i], this.sndUna[i]) ? this.highRxt[i] : this.sndUna[i];
+    s = sb.nextHole(s);
+    if (!seqLt(s, sb.highest())) return;
+    let end = (s + this.sndMss[i]) | 0;
+    for (let k = 0; k < sb.count; k++) {
+      const a = sb.start(k);
+      if (seqGt(a, s)) {
+        if (seqLt(a, end)) end = a;
+        break;
+      }
+    }
+    const off = (s - this.sndUna[i]) | 0;
+    const ring = this.snd[i];
+    let n = (end - s) | 0;
+    if (n > ring.len - off) n = ring.len - off;
+    if (n <= 0) return;
+    this.rttTime[i] = NEVER; // Karn
+    this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
+    this.ip.counters[stats.CNT_TCP_SACK_RETRANSMITS]++;
+    this.sendSegment(i, s, tcpw.ACK | (off + n === ring.len ? tcpw.PSH : 0), off, n);
+    this.highRxt[i] = (s + n) | 0;
   }
 
   /** RFC 6298 §2 and Karn's rule (MUST-18): time one segment at a time, never a retransmitted one. */
@@ -861,6 +949,7 @@ export class Tcp {
         return false;
       }
       this.rcv[i].writeAt(ahead, buf, off, k);
+      this.sackLast[i] = seq;
       if ((seg.flags & tcpw.FIN) && k === n) {
         this.fl[i] |= F_OOO_FIN;
         this.ooFin[i] = (seq + k) | 0;
@@ -984,7 +1073,7 @@ export class Tcp {
     const iss = this.cookie(slot, m, seg.seq);
     this.ip.counters[stats.CNT_SYN_COOKIES_SENT]++;
     this.emit(this.segSrc, seg.dstPort, seg.srcPort, iss, (seg.seq + 1) | 0, tcpw.SYN | tcpw.ACK,
-      this.cfg.tcpRcvBuf > 65535 ? 65535 : this.cfg.tcpRcvBuf, this.cfg.mtu - 40, null, 0, 0);
+      this.cfg.tcpRcvBuf > 65535 ? 65535 : this.cfg.tcpRcvBuf, this.cfg.mtu - 40, null, 0, 0, -1);
   }
 
   /** An ACK in LISTEN: if it returns a valid cookie, create the connection ESTABLISHED. */
@@ -1280,18 +1369,59 @@ export class Tcp {
     }
     const wnd = this.updateWindow(i);
     this.emit(this.raddr[i], this.lport[i], this.rport[i], seq, ackNo, flags, wnd,
-      isSyn ? this.cfg.mtu - 40 : 0, this.snd[i], ringOff, len);
+      isSyn ? this.cfg.mtu - 40 : 0, this.snd[i], ringOff, len, i);
+  }
+
+  /**
+   * The SACK options of a segment of connection i: SACK-permitted on our SYN (always, when
+   * tcpSack is on) and on our SYN-ACK (when the peer offered it); SACK blocks on any other
+   * segment with an ACK while the assembler holds data beyond RCV.NXT (RFC 2018 §4: "SHOULD
+   * be included in all ACKs which do not ACK the highest sequence number in the data
+   * receiver's queue"). The first block holds the segment that arrived last (MUST, §4), the
+   * rest follow in sequence order. RFC 6691: options come out of the MSS, so a data segment
+   * carries only the blocks its length leaves room for.
+   */
+  private sackOptions(i: number, flags: number, len: number): void {
+    const r = this.out;
+    if (flags & tcpw.SYN) {
+      r.sackPermitted = this.cfg.tcpSack && (!(flags & tcpw.ACK) || (this.fl[i] & F_SACK) !== 0);
+      return;
+    }
+    const a = this.ooo[i];
+    if (!(flags & tcpw.ACK) || !(this.fl[i] & F_SACK) || a.count === 0) return;
+    let max = ((this.sndMss[i] - len - 4) / 8) | 0;
+    if (max > tcpw.SACK_MAX_BLOCKS) max = tcpw.SACK_MAX_BLOCKS;
+    if (max <= 0) return;
+    const first = a.find(this.sackLast[i]);
+    let n = 0;
+    if (first >= 0) {
+      r.sackLeft[0] = a.start(first);
+      r.sackRight[0] = a.end(first);
+      n = 1;
+    }
+    for (let k = 0; k < a.count && n < max; k++) {
+      if (k === first) continue;
+      r.sackLeft[n] = a.start(k);
+      r.sackRight[n] = a.end(k);
+      n++;
+    }
+    r.sackCount = n;
   }
 
   /** A RST that belongs to no connection (§3.10.7.1, §3.10.7.2). */
   private sendRst(dst: number, sport: number, dport: number, seq: number, ack: number, flags: number): void {
     this.ip.counters[stats.CNT_TCP_RST_SENT]++;
-    this.emit(dst, sport, dport, seq, ack, flags, 0, 0, null, 0, 0);
+    this.emit(dst, sport, dport, seq, ack, flags, 0, 0, null, 0, 0, -1);
   }
 
-  /** Write a TCP header (+ MSS option if mss > 0, + payload from a ring) into the IP transmit buffer and send it. */
+  /**
+   * Write a TCP header (+ MSS option if mss > 0, + SACK options of connection i if i >= 0,
+   * + payload from a ring) into the IP transmit buffer and send it. A segment of no
+   * connection (a RST, a SYN cookie) carries no SACK options: a cookie keeps no state to
+   * remember the peer's offer in.
+   */
   private emit(dst: number, sport: number, dport: number, seq: number, ack: number, flags: number, wnd: number,
-    mss: number, ring: Ring | null, ringOff: number, len: number): void {
+    mss: number, ring: Ring | null, ringOff: number, len: number, i: number): void {
     const r = this.out;
     r.srcPort = sport;
     r.dstPort = dport;
@@ -1302,6 +1432,9 @@ export class Tcp {
     r.urgent = 0;
     r.mss = mss;
     r.payloadLen = len;
+    r.sackPermitted = false;
+    r.sackCount = 0;
+    if (i >= 0) this.sackOptions(i, flags, len);
     const hl = tcpw.headerLen(r);
     if (ring !== null && len > 0) ring.peek(this.ip.tx, L4 + hl, ringOff, len);
     const n = tcpw.emit(r, this.ip.tx, L4, this.ip.addr, dst);
@@ -1396,6 +1529,10 @@ export class Tcp {
     this.dupAcks[i] = 0;
     this.fl[i] &= ~F_RECOVERY;
     this.recover[i] = this.sndMax[i];
+    // RFC 2018 §8: after a timeout the SACKed ranges are not trusted (the receiver may have
+    // reneged); everything from SND.UNA goes again.
+    this.sacked[i].clear();
+    this.highRxt[i] = this.sndUna[i];
     let rto = this.rto[i] * 2;
     if (rto > this.cfg.tcpRtoMax) rto = this.cfg.tcpRtoMax;
     this.rto[i] = rto;
@@ -1496,6 +1633,9 @@ export class Tcp {
     this.tKeep[i] = OFF;
     this.keepProbes[i] = 0;
     this.ooo[i].clear();
+    this.sacked[i].clear();
+    this.sackLast[i] = 0;
+    this.highRxt[i] = iss;
   }
 
   /** RFC 5681 §3.1 (RFC 3390): IW = min(4·SMSS, max(2·SMSS, 4380 octets)). */
@@ -1771,7 +1911,7 @@ export class Tcp {
     }
     // RFC 2525 §2.17 (and Linux): closing with unread data loses it, so say so with a RST.
     if (this.rcv[i].len > 0 && s !== C.SYN_SENT) {
-      this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], this.rcvNxt[i], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0);
+      this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], this.rcvNxt[i], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
       this.ip.counters[stats.CNT_TCP_RST_SENT]++;
       this.transition(i, s, C.CLOSED, ev.CAUSE_CLOSE);
       this.fl[i] |= F_APP_CLOSED;
@@ -1811,7 +1951,7 @@ export class Tcp {
   /** <SEQ=SND.NXT><CTL=RST> for connection i. */
   private sendRstFor(i: number): void {
     this.ip.counters[stats.CNT_TCP_RST_SENT]++;
-    this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], 0, tcpw.RST, 0, 0, null, 0, 0);
+    this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], 0, tcpw.RST, 0, 0, null, 0, 0, -1);
   }
 
   /** The state of a handle the application holds (CLOSED once it is over). */

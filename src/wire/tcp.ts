@@ -5,10 +5,12 @@
  * length minus IP header length), never the frame length; `parseInto` fills a preallocated
  * `TcpRepr` and returns an error code from err.ts, never throws and never loops or reads past
  * the header on malformed options (REFERENCE.md bad-input classes 1-4, 6); `emit` writes the
- * header (with an MSS option when repr.mss > 0) in front of a payload already in place at
- * off + headerLen(repr), computes the checksum with the IPv4 pseudo-header and returns the
- * segment length. Sequence numbers and addresses are int32. Nothing here allocates except
- * `flagsToString` (host/trace only).
+ * header (with the options the repr asks for: MSS when repr.mss > 0, SACK-permitted, SACK
+ * blocks) in front of a payload already in place at off + headerLen(repr), computes the
+ * checksum with the IPv4 pseudo-header and returns the segment length. Options understood:
+ * MSS (RFC 9293 §3.2), SACK-permitted and SACK (RFC 2018); every other kind is skipped by its
+ * length. Sequence numbers and addresses are int32. Nothing here allocates except the
+ * TcpRepr constructor (start-up) and `flagsToString` (host/trace only).
  */
 import { OK, ERR_TRUNCATED, ERR_HEADER_LEN, ERR_CHECKSUM, ERR_OPTION } from './err.js';
 import { finish, fold, pseudoHeader, sum } from './checksum.js';
@@ -37,6 +39,15 @@ export const OPT_EOL = 0;
 export const OPT_NOP = 1;
 /** Option kind: maximum segment size (length 4). */
 export const OPT_MSS = 2;
+/** Option kind: SACK permitted, on a SYN only (RFC 2018 §2, length 2). */
+export const OPT_SACK_PERMITTED = 4;
+/** Option kind: SACK blocks (RFC 2018 §3, length 2 + 8 per block). */
+export const OPT_SACK = 5;
+/**
+ * Most SACK blocks one option carries: 4 fill the 40 octets of option space (2 + 4·8 = 34,
+ * with two NOPs for alignment) when no timestamps ride along (RFC 2018 §3).
+ */
+export const SACK_MAX_BLOCKS = 4;
 
 /** Octets of a header without options. */
 export const HEADER_LEN = 20;
@@ -102,6 +113,14 @@ export class TcpRepr {
   payloadLen: number;
   /** Count of unknown options skipped by the last parse. */
   unknownOptions: number;
+  /** SACK-permitted option present (parse) or to be sent (emit; SYNs only). */
+  sackPermitted: boolean;
+  /** SACK blocks present (parse) or to be sent (emit), 0..SACK_MAX_BLOCKS. */
+  sackCount: number;
+  /** Left edges of the SACK blocks (int32 sequence numbers). */
+  sackLeft: Int32Array;
+  /** Right edges of the SACK blocks: the first sequence number after each block. */
+  sackRight: Int32Array;
 
   /** An all-zero repr (20-octet header, no MSS). */
   constructor() {
@@ -116,6 +135,10 @@ export class TcpRepr {
     this.headerLen = 20;
     this.payloadLen = 0;
     this.unknownOptions = 0;
+    this.sackPermitted = false;
+    this.sackCount = 0;
+    this.sackLeft = new Int32Array(SACK_MAX_BLOCKS);
+    this.sackRight = new Int32Array(SACK_MAX_BLOCKS);
   }
 }
 
@@ -146,6 +169,8 @@ export function parseInto(repr: TcpRepr, buf: Uint8Array, off: number, len: numb
   repr.payloadLen = len - hl;
   repr.mss = 0;
   repr.unknownOptions = 0;
+  repr.sackPermitted = false;
+  repr.sackCount = 0;
   // RFC 9293 §3.2: options may begin at any octet (MUST-64), so no alignment is assumed.
   const hend = off + hl;
   let i = off + HEADER_LEN;
@@ -167,6 +192,19 @@ export function parseInto(repr: TcpRepr, buf: Uint8Array, off: number, len: numb
       if (olen !== 4) return ERR_OPTION;
       // The value is taken as sent, 0 and huge included; the TCP layer clamps it.
       repr.mss = (buf[i + 2] << 8) | buf[i + 3];
+    } else if (kind === OPT_SACK_PERMITTED) {
+      if (olen !== 2) return ERR_OPTION;
+      repr.sackPermitted = true;
+    } else if (kind === OPT_SACK) {
+      // RFC 2018 §3: 2 + 8·n octets, n >= 1; at most 4 blocks fit in a header anyway.
+      const n = (olen - 2) >> 3;
+      if (olen !== 2 + 8 * n || n < 1 || n > SACK_MAX_BLOCKS) return ERR_OPTION;
+      for (let k = 0; k < n; k++) {
+        const b = i + 2 + 8 * k;
+        repr.sackLeft[k] = (buf[b] << 24) | (buf[b + 1] << 16) | (buf[b + 2] << 8) | buf[b + 3];
+        repr.sackRight[k] = (buf[b + 4] << 24) | (buf[b + 5] << 16) | (buf[b + 6] << 8) | buf[b + 7];
+      }
+      repr.sackCount = n;
     } else {
       // MUST-6: an unknown option is skipped by its length.
       repr.unknownOptions++;
@@ -176,12 +214,20 @@ export function parseInto(repr: TcpRepr, buf: Uint8Array, off: number, len: numb
   return OK;
 }
 
-/** Octets of the header emit writes: 24 with an MSS option (repr.mss > 0), else 20. */
+/**
+ * Octets of the header emit writes: 20, plus 4 for an MSS option (repr.mss > 0), 4 for
+ * SACK-permitted (NOP, NOP, kind, length) and 4 + 8 per SACK block (NOP, NOP, kind, length,
+ * blocks). The caller keeps the sum within 60: SYNs carry no blocks.
+ */
 export function headerLen(repr: TcpRepr): number {
-  return repr.mss > 0 ? HEADER_LEN + 4 : HEADER_LEN;
+  let n = HEADER_LEN;
+  if (repr.mss > 0) n += 4;
+  if (repr.sackPermitted) n += 4;
+  if (repr.sackCount > 0) n += 4 + 8 * repr.sackCount;
+  return n;
 }
 
-/** Write the header (and MSS option) at off, payload already after it, and the checksum; returns header + payload octets. */
+/** Write the header (and options) at off, payload already after it, and the checksum; returns header + payload octets. */
 export function emit(repr: TcpRepr, buf: Uint8Array, off: number, src: number, dst: number): number {
   const hl = headerLen(repr);
   const len = hl + repr.payloadLen;
@@ -211,6 +257,36 @@ export function emit(repr: TcpRepr, buf: Uint8Array, off: number, src: number, d
     buf[off + 21] = 4;
     buf[off + 22] = repr.mss >> 8;
     buf[off + 23] = repr.mss;
+  }
+  let o = off + (repr.mss > 0 ? 24 : 20);
+  if (repr.sackPermitted) {
+    // RFC 2018 §2, in the layout most stacks use: two NOPs keep what follows 32-bit aligned.
+    buf[o] = OPT_NOP;
+    buf[o + 1] = OPT_NOP;
+    buf[o + 2] = OPT_SACK_PERMITTED;
+    buf[o + 3] = 2;
+    o += 4;
+  }
+  const n = repr.sackCount;
+  if (n > 0) {
+    buf[o] = OPT_NOP;
+    buf[o + 1] = OPT_NOP;
+    buf[o + 2] = OPT_SACK;
+    buf[o + 3] = 2 + 8 * n;
+    o += 4;
+    for (let k = 0; k < n; k++) {
+      const l = repr.sackLeft[k];
+      const r = repr.sackRight[k];
+      buf[o] = l >> 24;
+      buf[o + 1] = l >> 16;
+      buf[o + 2] = l >> 8;
+      buf[o + 3] = l;
+      buf[o + 4] = r >> 24;
+      buf[o + 5] = r >> 16;
+      buf[o + 6] = r >> 8;
+      buf[o + 7] = r;
+      o += 8;
+    }
   }
   fillChecksum(buf, off, len, src, dst);
   return len;

@@ -267,7 +267,7 @@ describe('MUST-4, MUST-6, MUST-64, MUST-69: options in a SYN', () => {
     expect(sizesAfterSyn([1, 1, 1, 2, 4, 1, 0x2c, 0])).toEqual([300, 300]);
   });
 
-  it('MUST-6: unknown options (kind 253, SACK-permitted, window scale, timestamps) are skipped, the MSS after them is used, and none is echoed', () => {
+  it('MUST-6: unknown options (kind 253, window scale, timestamps) are skipped, the MSS after them is used, and none is echoed; SACK-permitted, which we know, is answered', () => {
     const opts = [0xfd, 6, 1, 2, 3, 4, 4, 2, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 2, 4, 0, 150, 0, 0, 0];
     expect(sizesAfterSyn(opts)).toEqual([150, 150, 150, 150]);
     const p = rawPeer();
@@ -275,8 +275,16 @@ describe('MUST-4, MUST-6, MUST-64, MUST-69: options in a SYN', () => {
     raw(p, { flags: tcpw.SYN, seq: 1000, options: opts });
     const [q] = wirePackets(p);
     expect(tcpw.flags(q, 20)).toBe(tcpw.SYN | tcpw.ACK);
-    expect(tcpw.dataOffset(q, 20)).toBe(6); // 20 octets + our MSS option, nothing else
-    expect([...q.subarray(40, 44)]).toEqual([2, 4, 1, 0]); // mss 256
+    // 20 octets + our MSS option + SACK-permitted (RFC 2018 §2), nothing else.
+    expect(tcpw.dataOffset(q, 20)).toBe(7);
+    expect([...q.subarray(40, 48)]).toEqual([2, 4, 1, 0, 1, 1, 4, 2]); // mss 256, nop, nop, sackOK
+    // With SACK switched off, SACK-permitted is one more option skipped: only the MSS goes back.
+    const o = rawPeer({ tcpSack: false });
+    o.stack.tcpListen(80, 1);
+    raw(o, { flags: tcpw.SYN, seq: 1000, options: opts });
+    const [q2] = wirePackets(o);
+    expect(tcpw.dataOffset(q2, 20)).toBe(6);
+    expect([...q2.subarray(40, 44)]).toEqual([2, 4, 1, 0]);
   });
 
   it('MUST-69: octets after EOL are padding, even when they would be a malformed option', () => {

@@ -77,4 +77,59 @@ describe('Assembler', () => {
       expect(nxt).toBe((isn + 240) | 0);
     }));
   });
+  it('as a SACK scoreboard: trim, covered, nextHole, highest and find', () => {
+    const a = new Assembler(4);
+    a.add(100, 200);
+    a.add(300, 350);
+    a.add(400, 500);
+    expect(a.covered()).toBe(250);
+    expect(a.highest()).toBe(500);
+    expect(a.nextHole(50)).toBe(50);
+    expect(a.nextHole(100)).toBe(200);
+    expect(a.nextHole(340)).toBe(350);
+    expect(a.find(320)).toBe(1);
+    expect(a.find(250)).toBe(-1);
+    a.trim(150); // the cumulative ACK reached 150: the first range is cut
+    expect(ranges(a)).toEqual([[150, 200], [300, 350], [400, 500]]);
+    a.trim(350); // a range ending exactly at the ACK goes
+    expect(ranges(a)).toEqual([[400, 500]]);
+    a.trim(600);
+    expect(a.count).toBe(0);
+    expect(a.covered()).toBe(0);
+    a.add(-20, -10); // across the wrap
+    a.add(-5, 10);
+    a.trim(-15);
+    expect(ranges(a)).toEqual([[-15, -10], [-5, 10]]);
+    expect(a.nextHole(-15)).toBe(-10);
+    expect(a.covered()).toBe(20);
+  });
+
+  it('scoreboard model check: covered and nextHole agree with a bitmap under any adds and trims', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: -0x80000000, max: 0x7fffffff }),
+      fc.array(fc.tuple(fc.boolean(), fc.nat(120), fc.nat(40))),
+      (base, ops) => {
+        const a = new Assembler(4);
+        const held = new Uint8Array(200);
+        let left = 0;
+        for (const [isTrim, at, len] of ops) {
+          if (isTrim) {
+            if (at < left) continue;
+            left = at;
+            a.trim((base + at) | 0);
+            for (let k = 0; k < at; k++) held[k] = 0;
+          } else {
+            const s = Math.max(at, left);
+            const e = at + len;
+            if (a.add((base + s) | 0, (base + e) | 0)) for (let k = s; k < e; k++) held[k] = 1;
+          }
+          expect(a.covered()).toBe(held.reduce((x, y) => x + y, 0));
+          const probe = left + (at % 30);
+          let hole = probe;
+          while (hole < 200 && held[hole]) hole++;
+          expect((a.nextHole((base + probe) | 0) - base) | 0).toBe(hole);
+        }
+      },
+    ));
+  });
 });

@@ -12,7 +12,13 @@ import type { CaptureHal } from '../helpers.js';
 
 export const PEER = ipv4.addr(192, 0, 2, 1);
 
-export interface Seg { flags: number; seq: number; ack: number; window: number; mss: number; data: Uint8Array; srcPort: number; dstPort: number; }
+export interface Seg {
+  flags: number; seq: number; ack: number; window: number; mss: number; data: Uint8Array; srcPort: number; dstPort: number;
+  /** SACK-permitted (RFC 2018 §2). */
+  sackOk: boolean;
+  /** SACK blocks [left, right) (RFC 2018 §3), absolute int32s. */
+  sack: [number, number][];
+}
 
 export interface RawPeer {
   stack: Stack;
@@ -37,6 +43,10 @@ export function rawPeer(cfg: StackConfig = {}, random = 0x12345678): RawPeer {
       const r = new tcpw.TcpRepr();
       r.srcPort = s.srcPort ?? 40000; r.dstPort = s.dstPort ?? 80; r.seq = s.seq ?? 0; r.ack = s.ack ?? 0;
       r.flags = s.flags ?? 0; r.window = s.window ?? 1000; r.mss = s.mss ?? 0; r.payloadLen = data.length;
+      r.sackPermitted = s.sackOk ?? false;
+      const blocks = s.sack ?? [];
+      r.sackCount = blocks.length;
+      blocks.forEach(([l, rr], k) => { r.sackLeft[k] = l; r.sackRight[k] = rr; });
       const buf = new Uint8Array(tcpw.headerLen(r) + data.length);
       buf.set(data, tcpw.headerLen(r));
       tcpw.emit(r, buf, 0, PEER, BOARD);
@@ -48,7 +58,12 @@ export function rawPeer(cfg: StackConfig = {}, random = 0x12345678): RawPeer {
         const p = hal.sent[seen];
         const r = new tcpw.TcpRepr();
         if (p[9] !== ipv4.PROTO_TCP || tcpw.parseInto(r, p, 20, p.length - 20, BOARD, PEER) !== 0) continue;
-        out.push({ flags: r.flags, seq: r.seq, ack: r.ack, window: r.window, mss: r.mss, data: p.slice(20 + r.headerLen), srcPort: r.srcPort, dstPort: r.dstPort });
+        const sack: [number, number][] = [];
+        for (let k = 0; k < r.sackCount; k++) sack.push([r.sackLeft[k], r.sackRight[k]]);
+        out.push({
+          flags: r.flags, seq: r.seq, ack: r.ack, window: r.window, mss: r.mss, data: p.slice(20 + r.headerLen), srcPort: r.srcPort, dstPort: r.dstPort,
+          sackOk: r.sackPermitted, sack,
+        });
       }
       return out;
     },

@@ -107,14 +107,18 @@ describe('TCP golden bytes', () => {
   it('parse: parseInto fills the repr and returns OK', () => {
     const r = new tcp.TcpRepr();
     expect(tcp.parseInto(r, hex(SYN), 0, 24, A1, A2)).toBe(OK);
-    expect({ ...r }).toEqual({
+    const fields = (x: tcp.TcpRepr) => {
+      const { sackLeft: _l, sackRight: _r, ...rest } = x;
+      return rest;
+    };
+    expect(fields(r)).toEqual({
       srcPort: 40000, dstPort: 80, seq: 0xf0000001 | 0, ack: 0, flags: tcp.SYN, window: 64240, urgent: 0,
-      mss: 1460, headerLen: 24, payloadLen: 0, unknownOptions: 0,
+      mss: 1460, headerLen: 24, payloadLen: 0, unknownOptions: 0, sackPermitted: false, sackCount: 0,
     });
     expect(tcp.parseInto(r, hex(DATA), 0, 27, A2, A1)).toBe(OK);
-    expect({ ...r }).toEqual({
+    expect(fields(r)).toEqual({
       srcPort: 80, dstPort: 40000, seq: 100, ack: 0x80000001 | 0, flags: tcp.PSH | tcp.ACK, window: 1000,
-      urgent: 0, mss: 0, headerLen: 20, payloadLen: 7, unknownOptions: 0,
+      urgent: 0, mss: 0, headerLen: 20, payloadLen: 7, unknownOptions: 0, sackPermitted: false, sackCount: 0,
     });
   });
 
@@ -286,8 +290,59 @@ describe('TCP options (REFERENCE.md bad-input classes 1-6)', () => {
     const { e, r } = parse(seg([2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7]));
     expect(e).toBe(OK);
     expect(r.mss).toBe(1460);
-    expect(r.unknownOptions).toBe(3);
+    expect(r.sackPermitted).toBe(true);
+    expect(r.unknownOptions).toBe(2);
     expect(r.headerLen).toBe(40);
+  });
+
+  it('SACK-permitted (RFC 2018 §2): length 2 only; absent reads false and clears a stale value', () => {
+    const r = new tcp.TcpRepr();
+    const a = seg([2, 4, 1, 0, 1, 1, 4, 2]);
+    expect(tcp.parseInto(r, a, 0, a.length, A1, A2)).toBe(OK);
+    expect(r.sackPermitted).toBe(true);
+    expect(r.unknownOptions).toBe(0);
+    const b = seg([2, 4, 1, 0]);
+    expect(tcp.parseInto(r, b, 0, b.length, A1, A2)).toBe(OK);
+    expect(r.sackPermitted).toBe(false);
+    expect(parse(seg([4, 3, 0, 0])).e).toBe(ERR_OPTION);
+    expect(parse(seg([4, 4, 0, 0])).e).toBe(ERR_OPTION);
+  });
+
+  it('SACK blocks (RFC 2018 §3): 1..4 blocks parsed as int32 edges; other lengths are errors', () => {
+    // nop, nop, SACK with 2 blocks: [0x80000000, 0x80000100) and [0xfffffff0, 0x10) (wrapping).
+    const { e, r } = parse(seg([1, 1, 5, 18, 0x80, 0, 0, 0, 0x80, 0, 1, 0, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10], [], tcp.ACK));
+    expect(e).toBe(OK);
+    expect(r.sackCount).toBe(2);
+    expect([r.sackLeft[0], r.sackRight[0], r.sackLeft[1], r.sackRight[1]]).toEqual([0x80000000 | 0, 0x80000100 | 0, -16, 16]);
+    // Absent: the count reads 0 again.
+    expect(tcp.parseInto(r, seg([1, 1, 1, 1], [], tcp.ACK), 0, 24, A1, A2)).toBe(OK);
+    expect(r.sackCount).toBe(0);
+    for (const len of [2, 3, 9, 11, 17, 35]) {
+      const o = [5, len];
+      while (o.length < len) o.push(0);
+      while (o.length % 4 !== 0) o.push(0);
+      expect(parse(seg(o, [], tcp.ACK)).e, 'length ' + len).toBe(ERR_OPTION);
+    }
+  });
+
+  it('emit writes SACK-permitted and SACK blocks in the usual layout (golden bytes)', () => {
+    const r = new tcp.TcpRepr();
+    r.flags = tcp.SYN;
+    r.mss = 256;
+    r.sackPermitted = true;
+    const b = new Uint8Array(28);
+    expect(tcp.emit(r, b, 0, A1, A2)).toBe(28);
+    expect(Array.from(b.subarray(20))).toEqual([2, 4, 1, 0, 1, 1, 4, 2]);
+    expect(b[12] >> 4).toBe(7);
+    const a = new tcp.TcpRepr();
+    a.flags = tcp.ACK;
+    a.sackCount = 1;
+    a.sackLeft[0] = 0x01020304;
+    a.sackRight[0] = 0x05060708;
+    const c = new Uint8Array(32);
+    expect(tcp.emit(a, c, 0, A1, A2)).toBe(32);
+    expect(Array.from(c.subarray(20))).toEqual([1, 1, 5, 10, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(tcp.verifyChecksum(c, 0, 32, A1, A2)).toBe(true);
   });
 
   it('options at odd alignment (MUST-64)', () => {
@@ -350,18 +405,26 @@ describe('TCP properties', () => {
           urgent: u16, mss: u16,
         }),
         fc.uint8Array({ maxLength: 100 }), int32, int32, fc.nat(8),
-        (v, data, src, dst, off) => {
+        fc.array(fc.tuple(int32, int32), { maxLength: tcp.SACK_MAX_BLOCKS }), fc.boolean(),
+        (v, data, src, dst, off, blocks, sackOk) => {
           const r = new tcp.TcpRepr();
           Object.assign(r, v);
           r.payloadLen = data.length;
+          // A SYN offers SACK; an ACK carries blocks: never both (the header would pass 60 octets).
+          r.sackPermitted = sackOk && blocks.length === 0;
+          r.sackCount = blocks.length;
+          blocks.forEach(([l, rr], k) => { r.sackLeft[k] = l; r.sackRight[k] = rr; });
           const hl = tcp.headerLen(r);
-          expect(hl).toBe(v.mss > 0 ? 24 : 20);
+          expect(hl).toBe(20 + (v.mss > 0 ? 4 : 0) + (r.sackPermitted ? 4 : 0) + (blocks.length > 0 ? 4 + 8 * blocks.length : 0));
           const b = new Uint8Array(off + hl + data.length);
           b.set(data, off + hl);
           expect(tcp.emit(r, b, off, src, dst)).toBe(hl + data.length);
           const r2 = new tcp.TcpRepr();
           expect(tcp.parseInto(r2, b, off, hl + data.length, src, dst)).toBe(OK);
-          expect({ ...r2 }).toEqual({ ...v, headerLen: hl, payloadLen: data.length, unknownOptions: 0 });
+          const { sackLeft, sackRight, ...rest } = r2;
+          expect(rest).toEqual({ ...v, headerLen: hl, payloadLen: data.length, unknownOptions: 0, sackPermitted: r.sackPermitted, sackCount: blocks.length });
+          expect(Array.from(sackLeft.subarray(0, blocks.length))).toEqual(blocks.map((x) => x[0]));
+          expect(Array.from(sackRight.subarray(0, blocks.length))).toEqual(blocks.map((x) => x[1]));
           // the payload is untouched
           expect(Array.from(b.subarray(off + hl))).toEqual(Array.from(data));
         },

@@ -214,6 +214,14 @@ export function decodeOptions(buf: Uint8Array, start: number, end: number): TcpO
   return out;
 }
 
+/**
+ * SACK blocks shifted by `delta` (mod 2^32). Like packetdrill, scripts write them relative to
+ * the same base as the segment's ack field: a block names octets of the other side's stream.
+ */
+export function shiftSack(opts: TcpOption[], delta: number): TcpOption[] {
+  return opts.map((o) => o.kind === 'sack' ? { kind: 'sack', blocks: o.blocks.map(([l, r]) => [u32(l + delta), u32(r + delta)] as [number, number]) } : o);
+}
+
 /** Options as the notation writes them, trailing EOL padding left out. */
 function optionsText(opts: TcpOption[]): string {
   const o = opts.slice();
@@ -285,7 +293,7 @@ export function formatSegment(s: Segment, seqBase: number, ackBase: number): str
   if (s.flags & tcp.ACK) t += ' ack ' + u32(s.ack - ackBase);
   t += ' win ' + s.window;
   if (s.flags & tcp.URG) t += ' urg ' + s.urgent;
-  if (s.options.length > 0) t += ' <' + optionsText(s.options) + '>';
+  if (s.options.length > 0) t += ' <' + optionsText(shiftSack(s.options, -ackBase)) + '>';
   return t;
 }
 
@@ -535,7 +543,7 @@ class Runner {
     this.checkPayload(s, differ);
     if (this.strict) {
       if (sp.win !== null && s.window !== sp.win) throw differ('win (strict)');
-      if (!sp.anyOptions && optionsText(s.options) !== optionsText(sp.options || [])) throw differ('options (strict)');
+      if (!sp.anyOptions && optionsText(shiftSack(s.options, -this.remoteIsn)) !== optionsText(sp.options || [])) throw differ('options (strict)');
     }
     if (c.time < lo || c.time > hi) {
       throw differ('time (tolerance ' + this.tolerance + ' ms)');
@@ -567,7 +575,7 @@ class Runner {
     const sp = st.seg;
     let optBytes: Uint8Array;
     try {
-      optBytes = encodeOptions(sp.options || []);
+      optBytes = encodeOptions(shiftSack(sp.options || [], this.issKnown ? this.iss : 0));
     } catch (e) {
       throw new Divergence(st.line, 'options: ' + (e as Error).message);
     }
