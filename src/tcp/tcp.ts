@@ -804,6 +804,13 @@ export class Tcp {
     const oseg = ((flight + mss - 1) / mss) | 0;
     const unsent = this.snd[i].len - ((this.sndMax[i] - this.sndUna[i]) | 0);
     if (oseg < 4 && unsent <= 0) thresh = oseg - 1 > 1 ? oseg - 1 : 1;
+    // A flight that cannot grow (everything in the send ring is out, so limited transmit has
+    // nothing to send) never brings three duplicate ACKs once a second segment of it is lost
+    // too: the board's four-segment ring would wait for the RTO. With SACK the receiver says
+    // what arrived, and two segments SACKed above SND.UNA mark it lost: RFC 8985 (RACK) gives
+    // the same verdict once a segment sent min_RTT/4 later is delivered, and each segment on
+    // a serial line takes a full frame time to send. So the threshold drops to 2 segments.
+    if ((this.fl[i] & F_SACK) && unsent <= 0 && thresh > 2) thresh = 2;
     // RFC 6675 §4 IsLost(SND.UNA): more than (DupThresh - 1)·SMSS octets SACKed above it,
     // however few duplicate ACKs carried the news.
     const sb = this.sacked[i];
