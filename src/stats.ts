@@ -155,8 +155,10 @@ export const CNT_TCP_KEEPALIVE_PROBES = 25;
 export const CNT_TCP_R1 = 26;
 /** Holes resent because the peer's SACK blocks showed them missing (RFC 6675), a subset of tcp-retransmits. */
 export const CNT_TCP_SACK_RETRANSMITS = 27;
+/** Retransmissions found lost (data sent after them was SACKed while their hole stayed open). */
+export const CNT_TCP_LOST_RETRANSMITS = 28;
 /** Number of counters. */
-export const COUNTER_COUNT = 28;
+export const COUNTER_COUNT = 29;
 
 /** Printable counter names, indexed by CNT_*. */
 export const COUNTER_NAMES: string[] = [
@@ -166,5 +168,5 @@ export const COUNTER_NAMES: string[] = [
   'tcp-segments-sent', 'tcp-rst-sent', 'tcp-challenge-acks', 'tcp-challenge-acks-limited',
   'syn-cookies-sent', 'syn-cookies-ok', 'tcp-retransmits', 'tcp-timeouts', 'tcp-soft-errors',
   'tcp-fast-retransmits', 'tcp-rto-timeouts', 'tcp-window-probes', 'tcp-keepalive-probes', 'tcp-r1',
-  'tcp-sack-retransmits',
+  'tcp-sack-retransmits', 'tcp-lost-retransmits',
 ];

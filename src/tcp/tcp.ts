@@ -202,6 +202,8 @@ export class Tcp {
   private sackLast: Int32Array;
   /** RFC 6675 HighRxt: the end of the highest octet resent in this recovery. */
   private highRxt: Int32Array;
+  /** SND.MAX when the last retransmission went out: SACKed data past it was sent after it. */
+  private rxtMark: Int32Array;
   private snd: Ring[];
   private rcv: Ring[];
   private ooo: Assembler[];
@@ -291,6 +293,7 @@ export class Tcp {
     this.keepProbes = this.u8(n);
     this.sackLast = this.i32(n);
     this.highRxt = this.i32(n);
+    this.rxtMark = this.i32(n);
     // One buffer for all rings: the RAM cost is exactly n·(sndBuf + rcvBuf).
     const ringBuf = new Uint8Array(n * (cfg.tcpSndBuf + cfg.tcpRcvBuf));
     this.bytes += ringBuf.byteLength;
@@ -838,6 +841,7 @@ export class Tcp {
     this.rttTime[i] = NEVER; // Karn: the sample would be ambiguous
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
     this.highRxt[i] = (this.sndUna[i] + n) | 0;
+    this.rxtMark[i] = this.sndMax[i];
     if (n > 0) {
       this.sendSegment(i, this.sndUna[i], tcpw.ACK | (n === ring.len ? tcpw.PSH : 0), 0, n);
     } else if ((this.fl[i] & F_FIN_SENT) && this.sndFin[i] === this.sndUna[i]) {
@@ -876,6 +880,14 @@ export class Tcp {
   private sackRetransmit(i: number): void {
     const sb = this.sacked[i];
     if (sb.count === 0) return;
+    // RFC 8985 §6 (RACK), read in sequence space: data first sent after our last
+    // retransmission (at or past rxtMark) has been SACKed, yet holes we resent are still
+    // open. A serial line delivers in order, so those retransmissions were lost too: the
+    // holes start over from SND.UNA (what did arrive is in the scoreboard and is skipped).
+    if (seqGt(sb.highest(), this.rxtMark[i]) && seqGt(this.highRxt[i], this.sndUna[i])) {
+      this.highRxt[i] = this.sndUna[i];
+      this.ip.counters[stats.CNT_TCP_LOST_RETRANSMITS]++;
+    }
     let s = seqGt(this.highRxt[i], this.sndUna[i]) ? this.highRxt[i] : this.sndUna[i];
     s = sb.nextHole(s);
     if (!seqLt(s, sb.highest())) return;
@@ -897,6 +909,7 @@ export class Tcp {
     this.ip.counters[stats.CNT_TCP_SACK_RETRANSMITS]++;
     this.sendSegment(i, s, tcpw.ACK | (off + n === ring.len ? tcpw.PSH : 0), off, n);
     this.highRxt[i] = (s + n) | 0;
+    this.rxtMark[i] = this.sndMax[i];
   }
 
   /** RFC 6298 §2 and Karn's rule (MUST-18): time one segment at a time, never a retransmitted one. */
@@ -1643,6 +1656,7 @@ export class Tcp {
     this.sacked[i].clear();
     this.sackLast[i] = 0;
     this.highRxt[i] = iss;
+    this.rxtMark[i] = iss;
   }
 
   /** RFC 5681 §3.1 (RFC 3390): IW = min(4·SMSS, max(2·SMSS, 4380 octets)). */

@@ -158,6 +158,38 @@ describe('SACK blocks received (RFC 6675 scoreboard)', () => {
     expect(p.stack.counters[stats.CNT_TCP_FAST_RETRANSMITS]).toBe(0);
   });
 
+  it('a lost retransmission: data sent after it is SACKed while its hole stays open, so it goes again (RACK in sequence space)', () => {
+    const p = rawPeer({ tcpSndBuf: 4096 });
+    const { c, iss } = accept(p, true);
+    p.take();
+    expect(p.stack.tcpWrite(c, new Uint8Array(4096), 0, 4096)).toBe(4096);
+    const rel = (segs: Seg[]) => segs.map((x) => (x.seq - iss) | 0);
+    expect(rel(p.take())).toEqual([1, 257, 513, 769]);
+    const dup = (blocks: [number, number][]) => p.send({
+      flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: 65535,
+      sack: blocks.map(([l, r]) => [(iss + l) | 0, (iss + r) | 0] as [number, number]),
+    });
+    // 1:257 lost; the rest arrive. Limited transmit, then fast retransmit at the third duplicate.
+    dup([[257, 513]]);
+    dup([[257, 769]]);
+    dup([[257, 1025]]);
+    const a = rel(p.take());
+    expect(a).toContain(1);
+    const afterRtx = a.slice(a.indexOf(1) + 1);
+    // More duplicates inflate cwnd: new data goes out after the retransmission.
+    dup([[257, 1281]]);
+    const b = rel(p.take());
+    const fresh = [...afterRtx, ...b].filter((x) => x > 1);
+    expect(fresh.length).toBeGreaterThan(0);
+    const top = Math.max(...fresh) + 256;
+    expect(p.stack.counters[stats.CNT_TCP_LOST_RETRANSMITS]).toBe(0);
+    // That new data is SACKed, but 1:257 is still missing: the retransmission was lost.
+    dup([[257, top]]);
+    expect(rel(p.take())).toContain(1);
+    expect(p.stack.counters[stats.CNT_TCP_LOST_RETRANSMITS]).toBe(1);
+    expect(p.stack.counters[stats.CNT_TCP_RTO_TIMEOUTS]).toBe(0);
+  });
+
   it('a timeout forgets the scoreboard (RFC 2018 §8): everything from SND.UNA goes again', () => {
     const { p, iss, dup } = inFlight();
     dup([[257, 513]]);
