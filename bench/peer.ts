@@ -65,7 +65,7 @@ Linux's TCP vs slipstack's over a 115200-baud SLIP line emulated by slipstack br
   --dir D        to-peer (Linux A sends, as in nc -N A -> nc -l B), from-peer, or both (default both)
   --peer P       linux, slipstack, or both (default both; the ratio needs both)
   --rings LIST   slipstack's send and receive ring sizes, octets, one set of slipstack runs
-                 each (default: the board's, 4·MSS = 1024; e.g. 1024,4096 adds a host-sized run)
+                 each (default 1024,4096: the board's 4·MSS, and a host-sized 16·MSS)
   --queue N      frames that may wait for the paced line each way (default 16, the bridge's)
   --seed N       seed of the bridge's frame loss (default 42)
   --cc NAME      Linux congestion control in the namespaces (default: the kernel's default)
@@ -87,6 +87,11 @@ const ADDR_PEER = '192.0.2.2';
 const PORT = 5001;
 /** The board's default rings at this MTU (4·MSS). */
 const BOARD_RINGS = resolveConfig({ mtu: MTU }).tcpRcvBuf;
+/**
+ * Rings for slipstack on a host (16·MSS): the bench runs slipstack in Node, as a host talking
+ * to a board would, and Linux on the other side keeps hundreds of kilobytes per socket.
+ */
+const HOST_RINGS = 4 * BOARD_RINGS;
 /** The physical limit, as in bench:link: random payload has an END or ESC (one extra octet) in 2 of 256 octets. */
 const LIMIT = (LINE_RATE * MSS) / (MTU + 2 + (MSS * 2) / 256);
 
@@ -153,7 +158,7 @@ function parseOptions(argv: string[]): Options {
     losses,
     dirs: dir === 'both' ? ['to-peer', 'from-peer'] : [dir],
     peers: peer === 'both' ? ['linux', 'slipstack'] : [peer],
-    rings: (v.rings ?? String(BOARD_RINGS)).split(',').map((r) => intOpt('rings', r, BOARD_RINGS, 64, 65535)),
+    rings: (v.rings ?? BOARD_RINGS + ',' + HOST_RINGS).split(',').map((r) => intOpt('rings', r, BOARD_RINGS, 64, 65535)),
     queue: intOpt('queue', v.queue, 16, 1, 100000),
     seed: intOpt('seed', v.seed, 42, -0x80000000, 0x7fffffff),
     cc: v.cc ?? null,
