@@ -1,6 +1,7 @@
 /**
  * A reusable, allocation-free bulk-transfer session between two stacks on an unthrottled
- * loopback line (no serialization delay, no latency): the workload of `npm run bench:host`.
+ * loopback line (no serialization delay, no latency): the workload of `npm run bench:host`;
+ * with options, a paced lossy line (the loss-recovery zero-allocation test in test/tcp/).
  * Everything (stacks, buffers, closures) is made in `createHostSession`; each `transfer(n)`
  * opens a connection, moves n octets A -> B, closes, and allocates nothing of its own.
  */
@@ -14,12 +15,27 @@ export interface HostSession {
   transfer(n: number): number;
   /** The sum of every octet B read, mod 2^32 (a cheap check that the content flowed). */
   checksum(): number;
+  /** The sender's (A's) counters, live (stats.CNT_*). */
+  counters: Uint32Array;
 }
 
-export function createHostSession(): HostSession {
+/** The line and the stacks of a session; the defaults are bench:host's unthrottled lossless loopback. */
+export interface HostSessionOptions {
+  baud?: number;
+  latencyMs?: number;
+  /** Frame loss per direction (the loopback's seeded model). */
+  loss?: number;
+  mtu?: number;
+  /** Send and receive ring per connection, octets. */
+  rings?: number;
+  tcpAckDelay?: number;
+}
+
+export function createHostSession(o: HostSessionOptions = {}): HostSession {
   // tickMs: 1 keeps virtual times whole (V8 boxes fractional numbers passed between functions).
-  const link = createLink({ baud: 1e12, latencyMs: 0, seed: 1, slots: 256, maxFrame: 3002, tickMs: 1 });
-  const cfg = { mtu: 1500, tcpSndBuf: 65535, tcpRcvBuf: 65535, tcpConns: 2, msl: 1, tcpAckDelay: 1 };
+  const link = createLink({ baud: o.baud ?? 1e12, latencyMs: o.latencyMs ?? 0, loss: o.loss ?? 0, seed: 1, slots: 256, maxFrame: 3002, tickMs: 1 });
+  const rings = o.rings ?? 65535;
+  const cfg = { mtu: o.mtu ?? 1500, tcpSndBuf: rings, tcpRcvBuf: rings, tcpConns: 2, msl: 1, tcpAckDelay: o.tcpAckDelay ?? 1 };
   const a = createStack({ ...cfg, addr: '192.168.190.1' }, link.a);
   const b = createStack({ ...cfg, addr: '192.168.190.2' }, link.b);
   const sim = new Sim(link);
@@ -79,5 +95,6 @@ export function createHostSession(): HostSession {
       return got;
     },
     checksum: function (): number { return sum; },
+    counters: a.counters,
   };
 }

@@ -8,7 +8,8 @@
  * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
  *   polls the stack once after each chunk, and keeps exactly one timer (or none) armed for
  *   the deadline that `poll` returned. Calling it again (from `onInit` after a `save()`)
- *   re-opens the port without adding a second listener or timer.
+ *   re-opens the port without adding a second listener or timer. `wake()` (the stack calls
+ *   it after a user call from the application's own timers) polls at the next turn.
  * - `write` hands the frame to `serial.write` as a view of the caller's bytes; Espruino's
  *   UART copies it into its transmit buffer before returning.
  *
@@ -127,6 +128,13 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
     pollAndArm();
   }
 
+  /** Hal.wake: poll from the event loop, once however many calls asked for it. */
+  let wakePending = false;
+  function onWake(): void {
+    wakePending = false;
+    pollAndArm();
+  }
+
   function onData(data: string): void {
     const bytes = E.toUint8Array(data);
     if (receiver !== null) receiver(bytes, 0, bytes.length);
@@ -142,6 +150,11 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
       receiver = rx;
     },
     now: now,
+    wake(): void {
+      if (wakePending) return;
+      wakePending = true;
+      setTimeout(onWake, 0);
+    },
     random32(): number {
       if (hasHwRand) return E.hwRand!() | 0;
       // Weak: Espruino's Math.random is a seeded PRNG; only reached on SAVE_ON_FLASH builds.

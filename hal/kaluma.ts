@@ -7,7 +7,8 @@
  *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack once after
- *   each chunk, and keeps exactly one timer (or none) armed for the deadline `poll` returned.
+ *   each chunk, and keeps exactly one timer (or none) armed for the deadline `poll` returned;
+ *   `wake()` (the stack calls it after a user call made outside those) polls at the next turn.
  * - `write` sends a standalone copy of the frame. Kaluma bug (REFERENCE.md): `write(u8)`
  *   sends the whole underlying ArrayBuffer, ignoring byteOffset and byteLength, so a view
  *   into the stack's transmit buffer would put the whole buffer on the line.
@@ -87,6 +88,13 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
     pollAndArm();
   }
 
+  /** Hal.wake: poll from the event loop, once however many calls asked for it. */
+  let wakePending = false;
+  function onWake(): void {
+    wakePending = false;
+    pollAndArm();
+  }
+
   function onData(data: Uint8Array): void {
     stir(millis() ^ (data.length << 16));
     if (receiver !== null) receiver(data, 0, data.length);
@@ -103,6 +111,11 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
     },
     now(): number {
       return millis();
+    },
+    wake(): void {
+      if (wakePending) return;
+      wakePending = true;
+      setTimeout(onWake, 0);
     },
     random32(): number {
       stir(millis());

@@ -94,6 +94,8 @@ export interface Link {
   advance(t: number): void;
   /** Frame, byte and fault counters. */
   stats: LinkStats;
+  /** An end's stack asked to be polled again (Hal.wake); Sim clears it when it polls. */
+  woken: boolean;
 }
 
 /** Marks the end of a slot list. */
@@ -283,6 +285,11 @@ class LinkEnd implements Hal {
   random32(): number {
     return xorshift32(this.rng);
   }
+
+  /** The stack wants a poll soon: Sim polls everyone before it moves the clock again. */
+  wake(): void {
+    this.link.woken = true;
+  }
 }
 
 /** Read an optional number, falling back to a default (no default parameters on Espruino). */
@@ -303,6 +310,7 @@ class LoopbackLink implements Link {
   stats: LinkStats;
   /** The virtual clock, ms. */
   clock: number;
+  woken: boolean;
   private ab: Pipe;
   private ba: Pipe;
   private msPerByte: number;
@@ -327,6 +335,7 @@ class LoopbackLink implements Link {
     if (!(maxFrame >= 1) || (maxFrame | 0) !== maxFrame) throw new Error('loopback: maxFrame must be a positive integer');
     // 8N1: a start bit, 8 data bits and a stop bit per byte.
     this.msPerByte = (10 * 1000) / baud;
+    this.woken = false;
     this.latencyMs = opt(o.latencyMs, 0);
     if (!(this.latencyMs >= 0)) throw new Error('loopback: latencyMs must be >= 0');
     this.maxFrame = maxFrame;
@@ -551,8 +560,15 @@ export class Sim {
     return this.loop(cond, limitMs);
   }
 
+  /** The condition used a stack's API outside poll (Hal.wake): poll again now, for fresh deadlines. */
+  private pollIfWoken(): void {
+    if (!this.link.woken) return;
+    this.pollAll(this.link.now());
+  }
+
   /** Poll everyone at time t and remember their deadlines (NaN/undefined counts as none). */
   private pollAll(t: number): void {
+    this.link.woken = false;
     const n = this.pollers.length;
     for (let i = 0; i < n; i++) this.deadlines[i] = this.pollers[i](t);
   }
@@ -562,6 +578,7 @@ export class Sim {
     // Poll once at the start: the pollers' state may have changed since the last run.
     this.pollAll(link.now());
     if (cond !== null && !cond()) return true;
+    this.pollIfWoken();
     let again = false; // the previous step was already a "poll again now"
     for (;;) {
       const now = link.now();
@@ -582,6 +599,7 @@ export class Sim {
       link.advance(t);
       this.pollAll(t);
       if (cond !== null && !cond()) return true;
+      this.pollIfWoken();
     }
   }
 }

@@ -16,8 +16,8 @@
  *   free space of the queue is dropped whole and counted (`stats.txDropped`), never cut.
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack after each
  *   chunk, and keeps exactly one timer armed for the deadline `poll` returned, like the
- *   board HALs. `kick()` asks for a poll at the next turn of the event loop: call it after
- *   using the stack's API from outside a HAL callback (every `write` kicks by itself).
+ *   board HALs. `kick()` asks for a poll at the next turn of the event loop; the stack
+ *   calls it itself (as `wake`, hal.ts) after a user call from outside a HAL callback.
  * - The port may close under us (USB cable pulled, the other end of a pty gone): the HAL then
  *   tries to open the same path again every `reopenMs` (default 500 ms) until it succeeds,
  *   and the stack keeps running meanwhile. Frames written while the port is closed wait in
@@ -295,6 +295,11 @@ class SerialPortHal implements SerialHal {
   start(stack: Pollable): void {
     this.stack = stack;
     this.pollAndArm();
+  }
+
+  /** Hal.wake: the stack asks for a poll soon (the same as kick). */
+  wake(): void {
+    this.kick();
   }
 
   kick(): void {

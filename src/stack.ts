@@ -88,6 +88,8 @@ export class Stack {
   private icmpTokens: number;
   private icmpRefilledAt: number;
   private now: number;
+  /** Inside input or poll: the HAL polls when they return, so user calls need not wake it. */
+  private inside: boolean;
 
   constructor(config: Config, hal: Hal) {
     this.config = config;
@@ -111,6 +113,7 @@ export class Stack {
     this.ident = hal.random32() & 0xffff;
     this.icmpTokens = config.icmpErrorBurst;
     this.now = hal.now();
+    this.inside = false;
     this.icmpRefilledAt = this.now;
     this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
     this.trace = this.tcp.trace;
@@ -129,7 +132,20 @@ export class Stack {
   /** Run timers due at `now` (ms); returns the absolute time of the next poll needed (Infinity: none). */
   poll(now: number): number {
     this.now = now;
-    return this.tcp.poll(now);
+    this.inside = true;
+    const next = this.tcp.poll(now);
+    this.inside = false;
+    return next;
+  }
+
+  /**
+   * After a user call that can start a timer (connect, write, read, shutdown, close,
+   * keepalive): made outside input and poll, nothing would poll the stack before the deadline
+   * the HAL already holds, so tell the HAL (see hal.ts). Inside them (an event handler), the
+   * HAL polls when they return anyway.
+   */
+  private wake(): void {
+    if (!this.inside && this.hal.wake !== undefined) this.hal.wake();
   }
 
   // ---- ingress ------------------------------------------------------------------------
@@ -139,9 +155,11 @@ export class Stack {
     this.counters[stats.CNT_RX_OCTETS] += len;
     const d = this.decoder;
     // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
+    this.inside = true;
     this.tcp.beginBatch();
     d.push(buf, off, len);
     this.tcp.endBatch();
+    this.inside = false;
     // The decoder keeps its own counts; mirror them so all drops live in one array.
     this.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
     this.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
@@ -381,17 +399,39 @@ export class Stack {
   /** A connection from the listener's accept queue, or -1. */
   tcpAccept(listener: number): number { return this.tcp.accept(listener); }
   /** Active OPEN from local port srcPort (0 = ephemeral): returns the connection handle (SYN-SENT). */
-  tcpConnect(dstAddr: number, dstPort: number, srcPort: number): number { return this.tcp.connect(dstAddr | 0, dstPort, srcPort); }
+  tcpConnect(dstAddr: number, dstPort: number, srcPort: number): number {
+    const c = this.tcp.connect(dstAddr | 0, dstPort, srcPort);
+    this.wake();
+    return c;
+  }
   /** RFC 793 §3.9: turn a listening endpoint into an active one (LISTEN -> SYN-SENT). */
-  tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number { return this.tcp.connectFrom(listener, dstAddr | 0, dstPort); }
+  tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number {
+    const c = this.tcp.connectFrom(listener, dstAddr | 0, dstPort);
+    this.wake();
+    return c;
+  }
   /** Queue data; returns the octets the send ring took (negative errno after a reset). */
-  tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number { return this.tcp.write(conn, buf, off, len); }
+  tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number {
+    const n = this.tcp.write(conn, buf, off, len);
+    this.wake();
+    return n;
+  }
   /** Read data; 0 = none yet, READ_EOF after the peer's FIN, negative errno after a reset. */
-  tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number { return this.tcp.read(conn, buf, off, len); }
+  tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number {
+    const n = this.tcp.read(conn, buf, off, len);
+    this.wake();
+    return n;
+  }
   /** Half-close: FIN after the queued data. */
-  tcpShutdown(conn: number): void { this.tcp.shutdown(conn); }
+  tcpShutdown(conn: number): void {
+    this.tcp.shutdown(conn);
+    this.wake();
+  }
   /** Close: the application lets go of the handle. */
-  tcpClose(conn: number): void { this.tcp.close(conn); }
+  tcpClose(conn: number): void {
+    this.tcp.close(conn);
+    this.wake();
+  }
   /** Abort: RST, the slot is free at once. */
   tcpAbort(conn: number): void { this.tcp.abort(conn); }
   /** The RFC 9293 state of a connection handle. */
@@ -401,7 +441,10 @@ export class Stack {
   /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
   tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on); }
   /** Keepalive on or off for one connection (off by default). */
-  tcpSetKeepAlive(conn: number, on: boolean): void { this.tcp.setKeepAlive(conn, on); }
+  tcpSetKeepAlive(conn: number, on: boolean): void {
+    this.tcp.setKeepAlive(conn, on);
+    this.wake();
+  }
   /** R2 (give up retransmitting after this long, ms) for one connection. */
   tcpSetR2(conn: number, ms: number): void { this.tcp.setR2(conn, ms); }
   /** cwnd, ssthresh, SND.WND and RTO of a connection into out (tests, tools). */

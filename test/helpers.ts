@@ -21,6 +21,8 @@ export interface CaptureHal extends Hal {
   /** SLIP-encode an IP packet and feed it. */
   deliver(packet: Uint8Array): void;
   time: number;
+  /** Times the stack called wake(). */
+  wakes: number;
 }
 
 export function captureHal(): CaptureHal {
@@ -29,7 +31,8 @@ export function captureHal(): CaptureHal {
   const frames: Uint8Array[] = [];
   const dec = new slip.SlipDecoder(1500, (buf, len) => { sent.push(buf.slice(0, len)); });
   const h: CaptureHal = {
-    sent, frames, time: 0,
+    sent, frames, time: 0, wakes: 0,
+    wake() { h.wakes++; },
     write(buf, off, len) { frames.push(buf.slice(off, off + len)); dec.push(buf, off, len); },
     setReceiver(r) { rx = r; },
     now() { return h.time; },

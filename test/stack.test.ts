@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createStack, SEND_ERR_TOO_LONG, SEND_ERR_BAD_ADDR, SEND_ERR_BAD_PORT } from '../src/stack.js';
 import type { Stack } from '../src/stack.js';
 import * as stats from '../src/stats.js';
+import * as C from '../src/tcp/constants.js';
 import * as ipv4 from '../src/wire/ipv4.js';
 import * as icmp from '../src/wire/icmp.js';
 import * as udp from '../src/wire/udp.js';
@@ -319,4 +320,41 @@ describe('configuration and RAM', () => {
     const { stack } = setup();
     expect(stack.poll(5)).toBe(Infinity);
   });
+
+describe('waking the HAL (hal.ts: wake)', () => {
+  it('a user call outside input and poll wakes the HAL; the same call from an event handler does not', () => {
+    const hal = captureHal();
+    const stack = createStack({ addr: '192.168.190.2' }, hal);
+    stack.onTcp(() => {});
+    // From the application's own code: connect starts the SYN's retransmission timer.
+    const c = stack.tcpConnect(HOST, 80, 0);
+    expect(hal.wakes).toBe(1);
+    stack.tcpClose(c);
+    expect(hal.wakes).toBe(2);
+    // From a handler while a datagram is being processed: the HAL polls after input anyway.
+    stack.udpBind(9, () => { stack.tcpConnect(HOST, 81, 0); });
+    hal.deliver(udpDatagram(5000, 9, new Uint8Array(4)));
+    expect(stack.tcpInUse()).toBe(1);
+    expect(hal.wakes).toBe(2);
+  });
+
+  it('poll returns a deadline that counts the timers its own event handlers started', () => {
+    const hal = captureHal();
+    const stack = createStack({ addr: '192.168.190.2', tcpRtoInitial: 1000 }, hal);
+    let again = -1;
+    // When the first connect gives up (in poll), the handler connects again: that SYN's timer
+    // must be in the deadline poll returns, or nothing would ever resend it.
+    stack.onTcp((_c, e) => { if (e === C.EV_CLOSED && again < 0) again = stack.tcpConnect(HOST, 81, 0); });
+    stack.tcpConnect(HOST, 80, 0);
+    let next = stack.poll(0);
+    let t = 0;
+    for (let k = 0; k < 100 && again < 0 && next !== Infinity; k++) {
+      t = next;
+      hal.time = t;
+      next = stack.poll(t);
+    }
+    expect(again).toBeGreaterThanOrEqual(0);
+    expect(next).toBe(t + 1000);
+  });
+});
 });

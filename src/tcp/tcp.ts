@@ -1497,6 +1497,11 @@ export class Tcp {
       if (this.state[i] !== C.CLOSED && this.tRtx[i] !== OFF && this.tRtx[i] <= now) this.retransmitTimeout(i);
       if (this.state[i] !== C.CLOSED && this.tPersist[i] !== OFF && this.tPersist[i] <= now) this.persistTimeout(i);
       if (this.state[i] !== C.CLOSED && this.tKeep[i] !== OFF && this.tKeep[i] <= now) this.keepaliveTimeout(i);
+    }
+    // The application's handlers run in flush and may start timers (a write on EV_WRITABLE):
+    // the deadline is read only after them.
+    this.flush();
+    for (let i = 0; i < n; i++) {
       if (this.state[i] === C.CLOSED) continue;
       if (this.t2[i] !== OFF && this.t2[i] < next) next = this.t2[i];
       if (this.tAck[i] !== OFF && this.tAck[i] < next) next = this.tAck[i];
@@ -1504,7 +1509,6 @@ export class Tcp {
       if (this.tPersist[i] !== OFF && this.tPersist[i] < next) next = this.tPersist[i];
       if (this.tKeep[i] !== OFF && this.tKeep[i] < next) next = this.tKeep[i];
     }
-    this.flush();
     return next;
   }
 

@@ -202,4 +202,26 @@ describe('createEspruinoHal', () => {
     clock.advance(0);
     expect(n).toBe(3);
   });
+
+  it('wake(): one poll at the next turn, however many calls asked; then the new deadline is armed', () => {
+    const hal = createEspruinoHal(fakeSerial(), 115200);
+    const polls: number[] = [];
+    let deadline = Infinity;
+    hal.start({ poll: (now: number) => { polls.push(now); return deadline; } });
+    expect(polls).toEqual([0]);
+    expect(clock.pending).toBe(0);
+    // A user call from the application's own timer started a retransmission timer.
+    deadline = 300;
+    hal.wake!();
+    hal.wake!();
+    expect(polls).toEqual([0]); // never from inside wake
+    expect(clock.pending).toBe(1);
+    clock.advance(0);
+    expect(polls).toEqual([0, 0]);
+    expect(clock.pending).toBe(1); // the deadline's timer
+    deadline = Infinity;
+    clock.advance(300);
+    expect(polls).toEqual([0, 0, 300]);
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -3,6 +3,10 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLink, Sim, type Link, type LinkOptions } from '../../hal/loopback.js';
+import { createStack } from '../../src/stack.js';
+import * as C from '../../src/tcp/constants.js';
+import * as stats from '../../src/stats.js';
+import { parseAddr } from '../../src/wire/ipv4.js';
 
 /** One delivery seen by a receiver: when, and which bytes. */
 interface Delivery {
@@ -450,6 +454,37 @@ describe('Sim', () => {
     const sim = new Sim(link);
     sim.run(1234.5);
     expect(link.now()).toBe(1234.5);
+  });
+});
+
+describe('Sim and Hal.wake', () => {
+  it('polls again when the condition used a stack API (wake): a timer started there, with nothing on the line, still fires', () => {
+    // Found by a lossy transfer whose condition callback wrote into a zero window: the write
+    // started the persist timer and sent nothing, the Sim held stale deadlines, saw nothing
+    // pending and stopped with the connection stalled. Keepalive stages the same thing.
+    const link = createLink({ baud: 115200, latencyMs: 1, seed: 3, tickMs: 1 });
+    const a = createStack({ addr: '192.168.190.1', tcpKeepIdle: 1000 }, link.a);
+    const b = createStack({ addr: '192.168.190.2' }, link.b);
+    const sim = new Sim(link);
+    sim.add((t) => a.poll(t));
+    sim.add((t) => b.poll(t));
+    b.tcpListen(7, 1);
+    const c = a.tcpConnect(parseAddr('192.168.190.2')!, 7, 0);
+    sim.runWhile(() => a.tcpState(c) !== C.ESTABLISHED, 10_000);
+    expect(a.tcpState(c)).toBe(C.ESTABLISHED);
+    sim.run(link.now() + 1000); // idle: no timer left anywhere
+    let asked = false;
+    const t0 = link.now();
+    const stopped = sim.runWhile(() => {
+      if (!asked) {
+        asked = true;
+        a.tcpSetKeepAlive(c, true); // starts the idle timer; nothing goes on the line
+      }
+      return a.counters[stats.CNT_TCP_KEEPALIVE_PROBES] < 1;
+    }, t0 + 60_000);
+    expect(stopped).toBe(true);
+    expect(a.counters[stats.CNT_TCP_KEEPALIVE_PROBES]).toBe(1);
+    expect(link.now() - t0).toBe(1000);
   });
 });
 

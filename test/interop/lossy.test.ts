@@ -44,17 +44,30 @@ describe('Linux ⇄ slipstack with 2% seeded frame loss each way (root, network 
     if (lab !== null) await lab.close();
   }, 30_000);
 
-  it('moves 1 MB Linux -> stack byte-exact (nc -l on Linux, SHA-256 on the stack\'s side)', async () => {
+  /** Linux's TcpExtTCPSackRecovery inside the namespace: recoveries driven by the peer's SACK blocks. */
+  async function linuxSackRecoveries(l: Lab): Promise<number> {
+    const r = await l.run(['nstat', '-asz', 'TcpExtTCPSackRecovery']);
+    const m = /TcpExtTCPSackRecovery\s+(\d+)/.exec(r.out);
+    expect(m, r.out + r.err).not.toBeNull();
+    return Number(m![1]);
+  }
+
+  it('moves 1 MB Linux -> stack byte-exact (nc -l on Linux, SHA-256 on the stack\'s side), Linux recovering from our SACK blocks', async () => {
     if (!lab) return;
     const rtx = lab.stack.counters[stats.CNT_TCP_RETRANSMITS];
+    const sackBefore = await linuxSackRecoveries(lab);
     const nc = lab.spawn(['sh', '-c', 'exec nc -N -l ' + LINUX_ADDR + ' 9001 < ' + join(lab.dir, 'data.bin')]);
     await lab.waitListening(9001);
     const x = await lab.exchange(LINUX_ADDR, 9001, { send: new Uint8Array(0), afterSend: 'none', timeoutMs: 50_000 });
     expect(x.received.length).toBe(MB);
     expect(sha256(x.received)).toBe(sha256(data));
     expect((await nc.exited).code).toBe(0);
+    // RFC 2018: both SYNs offered SACK, our ACKs carried the blocks, and Linux's sender used
+    // them to recover (its SACK recovery counter moved; without SACK it stays at 0).
+    const sackRecoveries = (await linuxSackRecoveries(lab)) - sackBefore;
+    expect(sackRecoveries).toBeGreaterThan(0);
     console.log('2% loss, 1 MB Linux -> stack: ' + Math.round(x.ms) + ' ms (' + (MB / 1024 / (x.ms / 1000)).toFixed(0) + ' KB/s), ' +
-      (lab.stack.counters[stats.CNT_TCP_RETRANSMITS] - rtx) + ' stack retransmissions');
+      (lab.stack.counters[stats.CNT_TCP_RETRANSMITS] - rtx) + ' stack retransmissions, ' + sackRecoveries + ' Linux SACK recoveries');
   });
 
   it('moves 1 MB stack -> Linux byte-exact (nc -l on Linux, SHA-256 on Linux\'s side)', async () => {

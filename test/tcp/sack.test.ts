@@ -6,6 +6,8 @@
  * against Linux (test/interop/). Test-only code: allocates freely.
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { runChild } from '../alloc/child.js';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as stats from '../../src/stats.js';
 import { rawPeer } from './peer.js';
@@ -201,5 +203,16 @@ describe('SACK blocks received (RFC 6675 scoreboard)', () => {
     p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 257) | 0, window: 65535 });
     for (const s of p.take()) seqs.push((s.seq - iss) | 0);
     expect(seqs).toEqual([1, 257, 513]);
+  });
+});
+
+describe('loss recovery allocates nothing', () => {
+  it('512 KB over a line losing 5% each way, after warm-up: SACK, hole and lost-retransmission paths all run, zero garbage collections', () => {
+    const r = runChild(join(__dirname, 'recovery-gc.child.ts'));
+    expect(r.got).toBe(512 << 10);
+    expect(r.fast as number).toBeGreaterThan(0);
+    expect(r.sack as number).toBeGreaterThan(0);
+    expect(r.lost as number).toBeGreaterThan(0);
+    expect(r.gcs, 'gc kinds: ' + (r.kinds as string[]).join(',') + ' after ' + r.warmBatches + ' warm-up batches').toBe(0);
   });
 });
