@@ -69,6 +69,9 @@ Linux's TCP vs slipstack's over a 115200-baud SLIP line emulated by slipstack br
   --queue N      frames that may wait for the paced line each way (default 16, the bridge's)
   --seed N       seed of the bridge's frame loss (default 42)
   --cc NAME      Linux congestion control in the namespaces (default: the kernel's default)
+  --linux-window N  clamp the window both Linux ends advertise to N octets (ip route ... window N)
+                 in the Linux-to-Linux runs: Linux with the memory of slipstack's rings
+                 (default: no clamp, Linux's own buffers)
   --timeout S    give up a run after S seconds (default: 10 × the ideal time + 60)
   --pcap DIR     keep each run's capture from bridge A (the line, after the loss) in DIR
   -h, --help     this text
@@ -106,6 +109,8 @@ interface Options {
   queue: number;
   seed: number;
   cc: string | null;
+  /** Window clamp for both Linux ends of the Linux runs, octets (0 = none). */
+  linuxWindow: number;
   timeoutS: number;
   pcapDir: string | null;
 }
@@ -130,7 +135,7 @@ function parseOptions(argv: string[]): Options {
     parsed = parseArgs({
       args: argv, strict: true, allowPositionals: false, options: {
         size: { type: 'string' }, loss: { type: 'string' }, dir: { type: 'string' }, peer: { type: 'string' },
-        rings: { type: 'string' }, queue: { type: 'string' }, seed: { type: 'string' }, cc: { type: 'string' },
+        rings: { type: 'string' }, queue: { type: 'string' }, seed: { type: 'string' }, cc: { type: 'string' }, 'linux-window': { type: 'string' },
         timeout: { type: 'string' }, pcap: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -162,6 +167,7 @@ function parseOptions(argv: string[]): Options {
     queue: intOpt('queue', v.queue, 16, 1, 100000),
     seed: intOpt('seed', v.seed, 42, -0x80000000, 0x7fffffff),
     cc: v.cc ?? null,
+    linuxWindow: v['linux-window'] === undefined ? 0 : intOpt('linux-window', v['linux-window'], 0, 256, 65535),
     timeoutS: intOpt('timeout', v.timeout, Math.ceil(10 * ideal + 60), 1, 86400),
     pcapDir: v.pcap === undefined ? null : resolve(v.pcap),
   };
@@ -442,6 +448,11 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
     if (peer === 'linux') {
       // Bridge B is only Linux B's SLIP driver: no pacing, no loss.
       await startBridge(nsB, ['--port', pair.b, '--tun', 'tun0', '--local', ADDR_PEER, '--peer', ADDR_A, '--mtu', String(MTU)]);
+      if (o.linuxWindow > 0) {
+        // RTAX_WINDOW: the largest window TCP advertises to that destination (ip-route(8)).
+        runIn(nsA, ['ip', 'route', 'replace', ADDR_PEER, 'dev', 'tun0', 'src', ADDR_A, 'window', String(o.linuxWindow)]);
+        runIn(nsB, ['ip', 'route', 'replace', ADDR_A, 'dev', 'tun0', 'src', ADDR_PEER, 'window', String(o.linuxWindow)]);
+      }
     } else {
       hal = await openSerialHal(pair.b, BAUD);
       live.hals.add(hal);
@@ -570,6 +581,7 @@ async function main(): Promise<void> {
       `and loses frames on both lanes (seed ${o.seed}); the far end is Linux B (behind an unpaced, lossless bridge) or slipstack on the pty`);
     console.log(`physical limit: ${LIMIT.toFixed(0)} B/s (line rate ${LINE_RATE} B/s × MSS ${MSS} / (MTU ${MTU} + 2 + expected escapes))`);
     console.log(`Linux: congestion control ${linux.cc}, SACK ${linux.sack === '0' ? 'off' : 'on'}, timestamps ${linux.timestamps === '0' ? 'off' : 'on'}` +
+      (o.linuxWindow > 0 ? `, advertised window clamped to ${o.linuxWindow} octets at both ends (ip route window)` : '') +
       (linux.timestamps !== '0' ? ` (a Linux sender carries ${MSS - 12} data octets per segment: 12 go to the timestamp option)` : ''));
     for (const rings of slipRuns > 0 ? o.rings : []) {
       console.log(`${who({ peer: 'slipstack', rings })}: mtu ${MTU}, send/receive rings ${rings}/${rings} octets` +
@@ -626,7 +638,7 @@ async function main(): Promise<void> {
       console.log('no ratio: run both peers (--peer both) for slipstack / Linux');
     }
     console.log(JSON.stringify({
-      size: o.size, baud: BAUD, mtu: MTU, queue: o.queue, seed: o.seed, limit: Math.round(LIMIT), linux,
+      size: o.size, baud: BAUD, mtu: MTU, queue: o.queue, seed: o.seed, limit: Math.round(LIMIT), linux: { ...linux, window: o.linuxWindow },
       slipstack: { rings: o.rings, rtoMin: base.tcpRtoMin, ackDelay: base.tcpAckDelay, oooHoles: base.tcpOooHoles, sack: base.tcpSack }, runs: rows, ratios,
       goalMet: ratios.length > 0 && ratios.every((x) => x.met),
     }));
