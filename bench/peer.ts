@@ -375,7 +375,7 @@ function stackReceiver(stack: Stack): Promise<{ t: number; bytes: number; sha: s
 }
 
 /** Connect to ADDR_A:PORT, write all of data, close (our FIN follows the data). */
-function stackSender(stack: Stack, hal: SerialHal, data: Uint8Array): void {
+function stackSender(stack: Stack, data: Uint8Array): void {
   const conn = stack.tcpConnect(parseAddr(ADDR_A)!, PORT, 0);
   let sent = 0;
   let closed = false;
@@ -391,7 +391,6 @@ function stackSender(stack: Stack, hal: SerialHal, data: Uint8Array): void {
       stack.tcpClose(conn);
     }
   });
-  hal.kick(); // the SYN goes out at the next poll
 }
 
 // ---- one run -----------------------------------------------------------------------------
@@ -484,7 +483,7 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
       done = r.done;
       await waitListening(nsA);
       t0 = performance.now();
-      if (stack !== null) stackSender(stack, hal!, data);
+      if (stack !== null) stackSender(stack, data);
       else sender = ncSender(nsB, ADDR_A, dataFile);
     }
     let timer: ReturnType<typeof setTimeout> | null = null;

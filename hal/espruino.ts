@@ -23,12 +23,10 @@
  */
 import type { Hal, Receiver } from './hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
+import { createPollTimer } from './poll-timer.js';
+import type { Pollable } from './poll-timer.js';
 
-/** What `start` drives: the stack's poll (structural, so this file does not depend on src/stack.ts). */
-export interface Pollable {
-  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
-  poll(now: number): number;
-}
+export type { Pollable };
 
 /** The HAL plus the call that wires it to the UART and the timers. */
 export interface EspruinoHal extends Hal {
@@ -94,8 +92,6 @@ function copyEspruino(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: 
 /** Build the Espruino HAL on `serial` (normally `Serial1`) at `baud` bits per second. */
 export function createEspruinoHal(serial: EspruinoSerial, baud: number): EspruinoHal {
   let receiver: Receiver | null = null;
-  let stack: Pollable | null = null;
-  let timer: unknown = null;
   let listening = false;
 
   // E.sum and E.hwRand are left out of the smallest firmware builds (SAVE_ON_FLASH):
@@ -106,39 +102,12 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
   function now(): number {
     return getTime() * 1000;
   }
-
-  /** Poll the stack and arm one timer for the deadline it returns. */
-  function pollAndArm(): void {
-    if (stack === null) return;
-    // Espruino: clearTimeout() without an id clears EVERY timer, so only clear a real one.
-    if (timer !== null) {
-      clearTimeout(timer as number);
-      timer = null;
-    }
-    const t = now();
-    const deadline = stack.poll(t);
-    if (deadline !== Infinity) {
-      const delay = deadline > t ? deadline - t : 0;
-      timer = setTimeout(onTimer, delay);
-    }
-  }
-
-  function onTimer(): void {
-    timer = null;
-    pollAndArm();
-  }
-
-  /** Hal.wake: poll from the event loop, once however many calls asked for it. */
-  let wakePending = false;
-  function onWake(): void {
-    wakePending = false;
-    pollAndArm();
-  }
+  const timer = createPollTimer(now);
 
   function onData(data: string): void {
     const bytes = E.toUint8Array(data);
     if (receiver !== null) receiver(bytes, 0, bytes.length);
-    pollAndArm();
+    timer.pollAndArm();
   }
 
   return {
@@ -150,24 +119,20 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
       receiver = rx;
     },
     now: now,
-    wake(): void {
-      if (wakePending) return;
-      wakePending = true;
-      setTimeout(onWake, 0);
-    },
+    wake: timer.wake,
     random32(): number {
       if (hasHwRand) return E.hwRand!() | 0;
       // Weak: Espruino's Math.random is a seeded PRNG; only reached on SAVE_ON_FLASH builds.
       return (Math.random() * 4294967296) | 0;
     },
     start(s: Pollable): void {
-      stack = s;
+      timer.attach(s);
       serial.setup(baud);
       if (!listening) {
         serial.on('data', onData);
         listening = true;
       }
-      pollAndArm();
+      timer.pollAndArm();
     },
   };
 }

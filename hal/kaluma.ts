@@ -26,12 +26,10 @@
  */
 import type { Hal, Receiver } from './hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
+import { createPollTimer } from './poll-timer.js';
+import type { Pollable } from './poll-timer.js';
 
-/** What `start` drives: the stack's poll (structural, so this file does not depend on src/stack.ts). */
-export interface Pollable {
-  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
-  poll(now: number): number;
-}
+export type { Pollable };
 
 /** The HAL plus the call that wires it to the UART and the timers. */
 export interface KalumaHal extends Hal {
@@ -56,9 +54,8 @@ function xorshift32(x: number): number {
 /** Build the Kaluma HAL on an open UART. */
 export function createKalumaHal(uart: KalumaUart): KalumaHal {
   let receiver: Receiver | null = null;
-  let stack: Pollable | null = null;
-  let timer: unknown = null;
   let listening = false;
+  const timer = createPollTimer(function () { return millis(); });
   // Entropy pool: never zero (xorshift's only fixed point).
   let pool = (((Math.random() * 4294967296) | 0) ^ millis()) | 1;
 
@@ -68,37 +65,10 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
     pool = xorshift32((pool ^ v) | 1);
   }
 
-  /** Poll the stack and arm one timer for the deadline it returns. */
-  function pollAndArm(): void {
-    if (stack === null) return;
-    if (timer !== null) {
-      clearTimeout(timer as number);
-      timer = null;
-    }
-    const t = millis();
-    const deadline = stack.poll(t);
-    if (deadline !== Infinity) {
-      const delay = deadline > t ? deadline - t : 0;
-      timer = setTimeout(onTimer, delay);
-    }
-  }
-
-  function onTimer(): void {
-    timer = null;
-    pollAndArm();
-  }
-
-  /** Hal.wake: poll from the event loop, once however many calls asked for it. */
-  let wakePending = false;
-  function onWake(): void {
-    wakePending = false;
-    pollAndArm();
-  }
-
   function onData(data: Uint8Array): void {
     stir(millis() ^ (data.length << 16));
     if (receiver !== null) receiver(data, 0, data.length);
-    pollAndArm();
+    timer.pollAndArm();
   }
 
   return {
@@ -112,23 +82,19 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
     now(): number {
       return millis();
     },
-    wake(): void {
-      if (wakePending) return;
-      wakePending = true;
-      setTimeout(onWake, 0);
-    },
+    wake: timer.wake,
     random32(): number {
       stir(millis());
       stir((Math.random() * 4294967296) | 0);
       return pool;
     },
     start(s: Pollable): void {
-      stack = s;
+      timer.attach(s);
       if (!listening) {
         uart.on('data', onData);
         listening = true;
       }
-      pollAndArm();
+      timer.pollAndArm();
     },
   };
 }

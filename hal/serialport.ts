@@ -37,12 +37,9 @@
 import { randomFillSync } from 'node:crypto';
 import type { Hal, Receiver } from './hal.js';
 import { native } from '../src/native.js';
+import type { Pollable } from './poll-timer.js';
 
-/** What `start` drives: the stack's poll (structural, so this file does not depend on src/stack.ts). */
-export interface Pollable {
-  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
-  poll(now: number): number;
-}
+export type { Pollable };
 
 /** The part of serialport's `SerialPort` stream this HAL uses (a test can supply a fake). */
 export interface PortLike {
@@ -273,8 +270,6 @@ class SerialPortHal implements SerialHal {
     st.txFrames++;
     st.txOctets += len;
     this.pump();
-    // The stack may have armed a timer with this frame (a retransmission timeout).
-    this.kick();
   }
 
   setReceiver(rx: Receiver): void {

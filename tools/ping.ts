@@ -140,7 +140,6 @@ export async function runPing(o: PingOptions, print: (line: string) => void, war
       const r = stack.ping(target, ident, seq, data, 0, data.length);
       if (r < 0) throw new Error('cannot send: the request does not fit the MTU ' + o.mtu);
       s.transmitted++;
-      hal.kick();
       const last = seq === o.count;
       await waitUntil(sentAt[seq] + (last ? o.timeout : o.interval), function () {
         return last && s.received === s.transmitted;

@@ -68,12 +68,11 @@ async function job(o: StartPortOptions, serial: Awaited<ReturnType<typeof openSe
   const host = createStack({ addr: HOST_ADDR, mtu: mtu }, hostHal);
   serial.start(host);
 
-  /** Wait (checking cond every millisecond and after it, kicking the stack) until cond() is false or the limit passes. */
+  /** Wait (checking cond every millisecond) until cond() is false or the limit passes; API calls in cond wake the HAL themselves. */
   async function runWhile(cond: () => boolean, limitMs: number): Promise<boolean> {
     const end = performance.now() + limitMs;
     for (;;) {
       const more = cond();
-      serial.kick(); // cond may have used the stack's API
       if (!more) return true;
       if (performance.now() >= end) return false;
       await sleep(1);

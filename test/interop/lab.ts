@@ -406,7 +406,6 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
         }
         step();
       });
-      lab.hal.kick();
     });
   };
 

@@ -1,0 +1,70 @@
+/**
+ * The board HALs' poll timer: after each received chunk, when the deadline `poll` returned
+ * comes, and on `wake` (hal.ts), poll the stack and keep exactly one timer (or none) armed
+ * for the deadline it returns. Shared by hal/espruino.ts and hal/kaluma.ts, whose runtimes
+ * both have `setTimeout`/`clearTimeout` and a millisecond clock.
+ *
+ * Contract: `createPollTimer(now)` at start-up; `attach(stack)` once the stack exists (again
+ * after a re-`start`, harmlessly); `pollAndArm()` from the HAL's data handler; `wake()` is
+ * the HAL's `wake`: it polls at the next turn of the event loop, once however many calls
+ * asked for it, never from inside the call. Espruino quirk: `clearTimeout()` without an id
+ * clears EVERY timer, so only a real id is ever cleared.
+ */
+
+/** What the HALs drive: the stack's poll (structural, so hal/ does not depend on src/stack.ts). */
+export interface Pollable {
+  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
+  poll(now: number): number;
+}
+
+export interface PollTimer {
+  /** The stack to poll (start-up). */
+  attach(stack: Pollable): void;
+  /** Poll now and arm one timer for the deadline returned. */
+  pollAndArm(): void;
+  /** Poll at the next turn of the event loop. */
+  wake(): void;
+}
+
+/** A poll timer on the runtime's `setTimeout`, reading time from `now` (ms). */
+export function createPollTimer(now: () => number): PollTimer {
+  let stack: Pollable | null = null;
+  let timer: unknown = null;
+  let wakePending = false;
+
+  function pollAndArm(): void {
+    if (stack === null) return;
+    if (timer !== null) {
+      clearTimeout(timer as number);
+      timer = null;
+    }
+    const t = now();
+    const deadline = stack.poll(t);
+    if (deadline !== Infinity) {
+      const delay = deadline > t ? deadline - t : 0;
+      timer = setTimeout(onTimer, delay);
+    }
+  }
+
+  function onTimer(): void {
+    timer = null;
+    pollAndArm();
+  }
+
+  function onWake(): void {
+    wakePending = false;
+    pollAndArm();
+  }
+
+  return {
+    attach(s: Pollable): void {
+      stack = s;
+    },
+    pollAndArm: pollAndArm,
+    wake(): void {
+      if (wakePending) return;
+      wakePending = true;
+      setTimeout(onWake, 0);
+    },
+  };
+}
