@@ -7,7 +7,7 @@
  */
 import { createLink, Sim } from '../hal/loopback.js';
 import { createStack } from '../src/stack.js';
-import * as C from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 import { parseAddr } from '../src/wire/ipv4.js';
 
 export interface HostSession {
@@ -69,7 +69,7 @@ export function createHostSession(o: HostSessionOptions = {}): HostSession {
       for (;;) {
         const k = b.tcpRead(rconn, sink, 0, sink.length);
         if (k <= 0) {
-          if (k === C.READ_EOF) {
+          if (k !== -EAGAIN) {
             b.tcpClose(rconn);
             return false;
           }

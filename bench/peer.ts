@@ -53,6 +53,7 @@ import type { Stack } from '../src/stack.js';
 import { resolveConfig } from '../src/config.js';
 import { parseAddr } from '../src/wire/ipv4.js';
 import * as C from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 import * as stats from '../src/stats.js';
 
 const HELP = `usage: npm run bench:peer -- [options]
@@ -362,7 +363,7 @@ function stackReceiver(stack: Stack): Promise<{ t: number; bytes: number; sha: s
           bytes += n;
           continue;
         }
-        if (n === C.READ_EOF || n < 0) {
+        if (n !== -EAGAIN) {
           const t = performance.now();
           stack.tcpClose(conn);
           conn = -2; // done: ignore later events

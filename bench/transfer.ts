@@ -12,6 +12,7 @@ import type { LinkOptions } from '../hal/loopback.js';
 import { createStack } from '../src/stack.js';
 import type { StackConfig } from '../src/config.js';
 import * as C from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 import * as stats from '../src/stats.js';
 import { parseAddr } from '../src/wire/ipv4.js';
 
@@ -88,7 +89,7 @@ export function transfer(data: Uint8Array, cfg: StackConfig, link: LinkOptions, 
         gotLen += n;
         continue;
       }
-      if (n === C.READ_EOF || n < 0) {
+      if (n !== -EAGAIN) {
         eof = true;
         receiver.tcpClose(rconn);
       }

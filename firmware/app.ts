@@ -14,7 +14,8 @@
  * `DEFAULT_CONFIG` is the boards' stack configuration.
  */
 import type { Stack } from '../src/stack.js';
-import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED, READ_EOF } from '../src/tcp/constants.js';
+import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED } from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 
 /** RFC 862: the echo service's well-known port (UDP and TCP). */
 export const ECHO_PORT = 7;
@@ -33,10 +34,6 @@ export const HTTP_BODY = 'Hello from slipstack: a TCP/IP stack in TypeScript, sp
 
 /** Echo buffer per connection slot, octets. */
 const SLICE = 256;
-/** Roles of a connection slot. */
-const NONE = 0;
-const ECHO = 1;
-const HTTP = 2;
 
 /** ASCII string to bytes (start-up only). */
 function ascii(s: string): Uint8Array {
@@ -55,17 +52,13 @@ export function startApp(stack: Stack): void {
   if (slots === 0 || stack.config.tcpListeners < 2) return;
   const response = ascii('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' + HTTP_BODY.length +
     '\r\nConnection: close\r\n\r\n' + HTTP_BODY);
-  const role = new Uint8Array(slots);
   const bufs = new Uint8Array(slots * SLICE);
   const pendOff = new Uint16Array(slots);
   const pendLen = new Uint16Array(slots);
   /** HTTP: how much of "\r\n\r\n" (the end of the request head) has been seen. */
   const headEnd = new Uint8Array(slots);
-  const echoL = stack.tcpListen(ECHO_PORT, 2);
-  const httpL = stack.tcpListen(HTTP_PORT, 2);
 
   function finish(c: number): void {
-    role[c] = NONE;
     stack.tcpClose(c);
   }
 
@@ -75,13 +68,14 @@ export function startApp(stack: Stack): void {
     for (;;) {
       if (pendLen[c] > 0) {
         const k = stack.tcpWrite(c, bufs, base + pendOff[c], pendLen[c]);
+        if (k === -EAGAIN) return; // the send ring is full: EV_WRITABLE brings us back
         if (k < 0) {
           finish(c);
           return;
         }
         pendOff[c] += k;
         pendLen[c] -= k;
-        if (pendLen[c] > 0) return; // the send ring is full: EV_WRITABLE brings us back
+        if (pendLen[c] > 0) return;
       }
       const r = stack.tcpRead(c, bufs, base, SLICE);
       if (r > 0) {
@@ -89,8 +83,8 @@ export function startApp(stack: Stack): void {
         pendLen[c] = r;
         continue;
       }
-      // The peer closed (everything echoed: close, our FIN follows the data), or it reset.
-      if (r === READ_EOF || r < 0) finish(c);
+      // The peer closed (0: everything echoed, close, our FIN follows the data), or it reset.
+      if (r !== -EAGAIN) finish(c);
       return;
     }
   }
@@ -100,8 +94,8 @@ export function startApp(stack: Stack): void {
     const base = c * SLICE;
     for (;;) {
       const r = stack.tcpRead(c, bufs, base, SLICE);
-      if (r === 0) return;
-      if (r < 0) {
+      if (r === -EAGAIN) return;
+      if (r <= 0) {
         finish(c);
         return;
       }
@@ -118,22 +112,34 @@ export function startApp(stack: Stack): void {
     }
   }
 
-  stack.onTcp(function (c: number, ev: number, _detail: number) {
+  // Each service has its own handler, given to its listener and inherited by the connections
+  // it accepts: no table of roles per slot.
+  function echoEvents(c: number, ev: number, _detail: number): void {
     if (ev === EV_ACCEPTABLE) {
-      for (;;) {
-        const conn = stack.tcpAccept(c);
-        if (conn < 0) return;
-        role[conn] = c === echoL ? ECHO : c === httpL ? HTTP : NONE;
+      for (let conn = stack.tcpAccept(c); conn >= 0; conn = stack.tcpAccept(c)) {
         pendLen[conn] = 0;
-        headEnd[conn] = 0;
-        if (role[conn] === ECHO) serveEcho(conn);
-        else if (role[conn] === HTTP) serveHttp(conn);
-        else stack.tcpClose(conn);
+        serveEcho(conn);
       }
+    } else if (ev === EV_CLOSED) {
+      finish(c);
+    } else if (ev === EV_READABLE || ev === EV_WRITABLE) {
+      serveEcho(c);
     }
-    if (role[c] === NONE) return;
-    if (ev === EV_CLOSED) finish(c);
-    else if ((ev === EV_READABLE || ev === EV_WRITABLE) && role[c] === ECHO) serveEcho(c);
-    else if (ev === EV_READABLE && role[c] === HTTP) serveHttp(c);
-  });
+  }
+
+  function httpEvents(c: number, ev: number, _detail: number): void {
+    if (ev === EV_ACCEPTABLE) {
+      for (let conn = stack.tcpAccept(c); conn >= 0; conn = stack.tcpAccept(c)) {
+        headEnd[conn] = 0;
+        serveHttp(conn);
+      }
+    } else if (ev === EV_CLOSED) {
+      finish(c);
+    } else if (ev === EV_READABLE) {
+      serveHttp(c);
+    }
+  }
+
+  stack.tcpListen(ECHO_PORT, 2, echoEvents);
+  stack.tcpListen(HTTP_PORT, 2, httpEvents);
 }

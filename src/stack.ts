@@ -28,6 +28,8 @@ import * as icmp from './wire/icmp.js';
 import * as udp from './wire/udp.js';
 import * as slip from './wire/slip.js';
 import { Tcp } from './tcp/tcp.js';
+import * as E from './errno.js';
+import * as check from './check.js';
 import type { TcpHandler } from './tcp/tcp.js';
 import type { TraceRing } from './trace/events.js';
 
@@ -35,13 +37,6 @@ import type { TraceRing } from './trace/events.js';
 export type UdpHandler = (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) => void;
 /** An ICMP echo reply handler; `data[off, off+len)` is the echo data, valid until it returns. */
 export type EchoReplyHandler = (srcAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number) => void;
-
-/** udpSend / ping: the payload does not fit in one datagram of the link MTU. */
-export const SEND_ERR_TOO_LONG = -1;
-/** udpSend / ping: the destination is 0.0.0.0 or our own address. */
-export const SEND_ERR_BAD_ADDR = -2;
-/** udpSend: the port is 0 or above 65535. */
-export const SEND_ERR_BAD_PORT = -3;
 
 /** Offset of the transport header in the transmit buffer: we send no IP options. */
 const L4 = ipv4.HEADER_LEN;
@@ -185,8 +180,13 @@ export class Stack {
     }
     // RFC 1122 §3.2.1.3: discard a datagram whose source is not a valid unicast address.
     // Our own address as source can only be spoofed on a point-to-point link (LAND).
-    if (ipv4.isBroadcastOrMulticast(ip.src) || ipv4.isUnspecified(ip.src) || ip.src === this.addr) {
+    if (ipv4.isBroadcastOrMulticast(ip.src) || ip.src === this.addr) {
       this.drops[stats.DROP_IP_BAD_SRC]++;
+      return;
+    }
+    // (a) and (g) of the same section: 0.0.0.0/8 and 127.0.0.0/8 never come from a wire.
+    if (ipv4.isMartian(ip.src)) {
+      this.drops[stats.DROP_IP_MARTIAN_SRC]++;
       return;
     }
     // Deviation: no reassembly; every fragment is dropped (REFERENCE.md, bad input class 7).
@@ -325,19 +325,25 @@ export class Stack {
 
   // ---- ICMP echo API ------------------------------------------------------------------
 
-  /** Send an echo request carrying data[off, off+len); returns len, or a SEND_ERR_* code. */
+  /**
+   * Send an echo request carrying data[off, off+len); returns len, or -EMSGSIZE when it does
+   * not fit the link MTU. Misuse (a bad range, identifier or destination) throws StackError.
+   */
   ping(dstAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number): number {
-    if (len > this.mtu - L4 - icmp.HEADER_LEN) return SEND_ERR_TOO_LONG;
-    if (ipv4.isUnspecified(dstAddr) || dstAddr === this.addr) return SEND_ERR_BAD_ADDR;
+    const dst = check.dest('ping', dstAddr, this.addr, true);
+    check.intIn('ping: identifier', ident, 0, 65535, E.EINVAL);
+    check.intIn('ping: sequence number', seqNo, 0, 65535, E.EINVAL);
+    check.range('ping', data, off, len);
+    if (len > this.mtu - L4 - icmp.HEADER_LEN) return -E.EMSGSIZE;
     native.copy(this.tx, L4 + icmp.HEADER_LEN, data, off, len);
     const r = this.icmpTx;
     r.type = icmp.ECHO_REQUEST;
     r.code = 0;
-    r.ident = ident & 0xffff;
-    r.seqNo = seqNo & 0xffff;
+    r.ident = ident;
+    r.seqNo = seqNo;
     r.dataLen = len;
     const n = icmp.emit(r, this.tx, L4);
-    this.sendIp(ipv4.PROTO_ICMP, dstAddr | 0, n);
+    this.sendIp(ipv4.PROTO_ICMP, dst, n);
     return len;
   }
 
@@ -354,70 +360,107 @@ export class Stack {
     return -1;
   }
 
-  /** Deliver datagrams for `port` to `handler`. Throws if the port is bad, taken, or the table is full. */
-  udpBind(port: number, handler: UdpHandler): void {
-    if (!(port >= 1 && port <= 65535 && port === Math.floor(port))) throw new Error('udpBind: port must be an integer in 1..65535, got ' + port);
-    if (this.udpSlot(port) >= 0) throw new Error('udpBind: port ' + port + ' is already bound');
+  /**
+   * Deliver datagrams for `port` to `handler`. Returns 0, or -EADDRINUSE (the port is bound),
+   * -ENOBUFS (the port table is full). A bad port throws StackError.
+   */
+  udpBind(port: number, handler: UdpHandler): number {
+    check.port('udpBind', port);
+    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'udpBind: handler must be a function');
+    if (this.udpSlot(port) >= 0) return -E.EADDRINUSE;
     const slot = this.udpSlot(0);
-    if (slot < 0) throw new Error('udpBind: the UDP port table is full (' + this.config.udpPorts + ' entries, config.udpPorts)');
+    if (slot < 0) return -E.ENOBUFS;
     this.udpPortTable[slot] = port;
     this.udpHandlers[slot] = handler;
+    return 0;
   }
 
-  /** Stop delivering datagrams for `port`. Throws if it is not bound. */
+  /** Stop delivering datagrams for `port`. A port that is not bound throws StackError (EBADF). */
   udpUnbind(port: number): void {
-    const slot = port >= 1 ? this.udpSlot(port) : -1;
-    if (slot < 0) throw new Error('udpUnbind: port ' + port + ' is not bound');
+    check.port('udpUnbind', port);
+    const slot = this.udpSlot(port);
+    if (slot < 0) throw new E.StackError(E.EBADF, 'udpUnbind: port ' + port + ' is not bound');
     this.udpPortTable[slot] = 0;
     this.udpHandlers[slot] = noUdp;
   }
 
-  /** Send data[off, off+len) as one datagram; returns len, or a SEND_ERR_* code. */
+  /**
+   * Send buf[off, off+len) as one datagram; returns len, or -EMSGSIZE when it does not fit the
+   * link MTU. Misuse (a bad range, port or destination) throws StackError; nothing is sent.
+   */
   udpSend(dstAddr: number, dstPort: number, srcPort: number, buf: Uint8Array, off: number, len: number): number {
-    if (len > this.mtu - L4 - udp.HEADER_LEN) return SEND_ERR_TOO_LONG;
-    if (ipv4.isUnspecified(dstAddr) || dstAddr === this.addr) return SEND_ERR_BAD_ADDR;
-    if (!(dstPort >= 1 && dstPort <= 65535 && srcPort >= 1 && srcPort <= 65535)) return SEND_ERR_BAD_PORT;
+    const dst = check.dest('udpSend', dstAddr, this.addr, true);
+    check.port('udpSend: destination', dstPort);
+    check.port('udpSend: source', srcPort);
+    check.range('udpSend', buf, off, len);
+    if (len > this.mtu - L4 - udp.HEADER_LEN) return -E.EMSGSIZE;
     native.copy(this.tx, L4 + udp.HEADER_LEN, buf, off, len);
     const u = this.udpTx;
     u.srcPort = srcPort;
     u.dstPort = dstPort;
     u.payloadLen = len;
-    const n = udp.emit(u, this.tx, L4, this.addr, dstAddr | 0);
-    this.sendIp(ipv4.PROTO_UDP, dstAddr | 0, n);
+    const n = udp.emit(u, this.tx, L4, this.addr, dst);
+    this.sendIp(ipv4.PROTO_UDP, dst, n);
     this.counters[stats.CNT_UDP_SENT]++;
     return len;
   }
 
   // ---- TCP API (RFC 9293 §3.9; see src/tcp/tcp.ts) --------------------------------------
+  // Handles: connections are 0..tcpConns-1, listeners LISTENER_BASE + index. Results are data
+  // or a negative errno; misuse throws StackError (src/errno.ts) before anything is sent.
 
-  /** Register the one TCP event handler: (connection or listener handle, EV_*, detail). */
-  onTcp(handler: TcpHandler): void { this.tcp.onEvent(handler); }
-  /** Passive OPEN: returns a listener handle. */
-  tcpListen(port: number, backlog: number): number { return this.tcp.listen(port, backlog); }
+  /** The default event handler, for handles without their own: (handle, EV_*, detail). */
+  onTcp(handler: TcpHandler): void {
+    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'onTcp: handler must be a function');
+    this.tcp.onEvent(handler);
+  }
+  /** Give a connection or a listener its own handler (a listener's passes to the connections it accepts). */
+  tcpSetHandler(handle: number, handler: TcpHandler): void {
+    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpSetHandler: handler must be a function');
+    this.tcp.setHandler(handle, handler);
+  }
+  /** Passive OPEN: a listener handle, or -EADDRINUSE / -ENOBUFS. `handler` is the listener's own (optional). */
+  tcpListen(port: number, backlog: number, handler?: TcpHandler): number {
+    check.port('tcpListen', port);
+    check.intIn('tcpListen: backlog', backlog, 1, 255, E.EINVAL);
+    if (handler !== undefined && typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpListen: handler must be a function');
+    return this.tcp.listen(port, backlog, handler);
+  }
   /** Stop listening. */
   tcpUnlisten(listener: number): void { this.tcp.unlisten(listener); }
-  /** A connection from the listener's accept queue, or -1. */
+  /** A connection from the listener's accept queue, or -EAGAIN. */
   tcpAccept(listener: number): number { return this.tcp.accept(listener); }
-  /** Active OPEN from local port srcPort (0 = ephemeral): returns the connection handle (SYN-SENT). */
-  tcpConnect(dstAddr: number, dstPort: number, srcPort: number): number {
-    const c = this.tcp.connect(dstAddr | 0, dstPort, srcPort);
+  /**
+   * Active OPEN from local port srcPort (0 = ephemeral): the connection handle (SYN-SENT), or
+   * -EADDRINUSE / -ENOBUFS. `handler` is the connection's own (optional).
+   */
+  tcpConnect(dstAddr: number, dstPort: number, srcPort: number, handler?: TcpHandler): number {
+    const dst = check.dest('tcpConnect', dstAddr, this.addr, false);
+    check.port('tcpConnect', dstPort);
+    if (srcPort !== 0) check.port('tcpConnect: local', srcPort);
+    if (handler !== undefined && typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpConnect: handler must be a function');
+    const c = this.tcp.connect(dst, dstPort, srcPort, handler);
     this.wake();
     return c;
   }
   /** RFC 793 §3.9: turn a listening endpoint into an active one (LISTEN -> SYN-SENT). */
   tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number {
-    const c = this.tcp.connectFrom(listener, dstAddr | 0, dstPort);
+    const dst = check.dest('tcpConnectFrom', dstAddr, this.addr, false);
+    check.port('tcpConnectFrom', dstPort);
+    const c = this.tcp.connectFrom(listener, dst, dstPort);
     this.wake();
     return c;
   }
-  /** Queue data; returns the octets the send ring took (negative errno after a reset). */
+  /** Queue buf[off, off+len): the octets the send ring took, -EAGAIN when it is full, -errno once the connection is over. */
   tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number {
+    check.range('tcpWrite', buf, off, len);
     const n = this.tcp.write(conn, buf, off, len);
     this.wake();
     return n;
   }
-  /** Read data; 0 = none yet, READ_EOF after the peer's FIN, negative errno after a reset. */
+  /** Read into buf[off, off+len): octets read, 0 at the end of the stream, -EAGAIN when none yet, -errno after a reset or timeout. */
   tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number {
+    check.range('tcpRead', buf, off, len);
     const n = this.tcp.read(conn, buf, off, len);
     this.wake();
     return n;
@@ -434,29 +477,41 @@ export class Stack {
   }
   /** Abort: RST, the slot is free at once. */
   tcpAbort(conn: number): void { this.tcp.abort(conn); }
-  /** The RFC 9293 state of a connection handle. */
-  tcpState(conn: number): number { return this.tcp.getState(conn); }
+  /** The RFC 9293 state of a handle (LISTEN for a listener). */
+  tcpState(handle: number): number { return this.tcp.getState(handle); }
   /** The pending error of a connection (like SO_ERROR), cleared by reading. */
   tcpError(conn: number): number { return this.tcp.takeError(conn); }
   /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
-  tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on); }
+  tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on === true); }
   /** Keepalive on or off for one connection (off by default). */
   tcpSetKeepAlive(conn: number, on: boolean): void {
-    this.tcp.setKeepAlive(conn, on);
+    this.tcp.setKeepAlive(conn, on === true);
     this.wake();
   }
   /** R2 (give up retransmitting after this long, ms) for one connection. */
-  tcpSetR2(conn: number, ms: number): void { this.tcp.setR2(conn, ms); }
-  /** cwnd, ssthresh, SND.WND and RTO of a connection into out (tests, tools). */
-  tcpCongestion(conn: number, out: Int32Array): void { this.tcp.congestion(conn, out); }
+  tcpSetR2(conn: number, ms: number): void {
+    check.intIn('tcpSetR2: R2 (ms)', ms, 1, 86400000, E.EINVAL);
+    this.tcp.setR2(conn, ms);
+  }
+  /** cwnd, ssthresh, SND.WND and RTO of a connection into out[0..3] (tests, tools). */
+  tcpCongestion(conn: number, out: Int32Array): void {
+    if (!(out instanceof Int32Array) || out.length < 4) throw new E.StackError(E.EINVAL, 'tcpCongestion: out must be an Int32Array of 4');
+    this.tcp.congestion(conn, out);
+  }
   /** Connections in a state. */
-  tcpCount(state: number): number { return this.tcp.count(state); }
+  tcpCount(state: number): number {
+    check.intIn('tcpCount: state', state, 0, 10, E.EINVAL);
+    return this.tcp.count(state);
+  }
   /** Connection slots in use (a free table reads 0). */
   tcpInUse(): number { return this.tcp.inUse(); }
   /** The raw RFC 9293 state array, by slot (netstat-like tools). */
   tcpStates(): Uint8Array { return this.tcp.state; }
-  /** Endpoint and sequence numbers of slot i into out (tools). */
-  tcpEndpoint(i: number, out: Int32Array): void { this.tcp.endpoint(i, out); }
+  /** Endpoint, sequence numbers and queues of slot i into out[0..8] (tools). */
+  tcpEndpoint(i: number, out: Int32Array): void {
+    if (!(out instanceof Int32Array) || out.length < 8) throw new E.StackError(E.EINVAL, 'tcpEndpoint: out must be an Int32Array of 8 or 9');
+    this.tcp.endpoint(i, out);
+  }
 
   // ---- introspection ------------------------------------------------------------------
 

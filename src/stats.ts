@@ -23,7 +23,7 @@ export const DROP_IP_LENGTH = 5;
 export const DROP_IP_CHECKSUM = 6;
 /** IPv4: destination is not our address. */
 export const DROP_IP_NOT_OURS = 7;
-/** IPv4: source is broadcast, multicast, 0.0.0.0 or our own address (LAND). */
+/** IPv4: source is broadcast, multicast or our own address (LAND). */
 export const DROP_IP_BAD_SRC = 8;
 /** IPv4: a fragment (MF set or offset != 0); documented deviation, no reassembly. */
 export const DROP_IP_FRAGMENT = 9;
@@ -83,8 +83,10 @@ export const DROP_TCP_RST_IGNORED = 35;
 export const DROP_TCP_OUT_OF_ORDER = 36;
 /** TCP: data after the peer's FIN (§3.10.7.4: ignored). */
 export const DROP_TCP_DATA_AFTER_FIN = 37;
+/** IPv4: source in 0.0.0.0/8 or 127.0.0.0/8, never valid on a wire (RFC 1122 §3.2.1.3). */
+export const DROP_IP_MARTIAN_SRC = 38;
 /** Number of drop reasons. */
-export const DROP_COUNT = 38;
+export const DROP_COUNT = 39;
 
 /** Printable drop reason names, indexed by DROP_*. */
 export const DROP_NAMES: string[] = [
@@ -96,6 +98,7 @@ export const DROP_NAMES: string[] = [
   'tcp-truncated', 'tcp-header-len', 'tcp-checksum', 'tcp-option', 'tcp-broadcast', 'tcp-no-socket',
   'tcp-listen', 'tcp-backlog', 'tcp-table-full', 'tcp-out-of-window', 'tcp-rst-challenged',
   'tcp-syn-challenged', 'tcp-no-ack', 'tcp-bad-ack', 'tcp-rst-ignored', 'tcp-out-of-order', 'tcp-data-after-fin',
+  'ip-martian-src',
 ];
 
 // Event counters.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createStack, SEND_ERR_TOO_LONG, SEND_ERR_BAD_ADDR, SEND_ERR_BAD_PORT } from '../src/stack.js';
+import { createStack } from '../src/stack.js';
+import * as E from '../src/errno.js';
 import type { Stack } from '../src/stack.js';
 import * as stats from '../src/stats.js';
 import * as C from '../src/tcp/constants.js';
@@ -61,8 +62,8 @@ describe('ICMP echo', () => {
     const { hal, stack } = setup({ mtu: 1500 });
     hal.deliver(echoRequest(payload(1472)));
     expect(hal.sent[0].length).toBe(1500);
-    expect(stack.ping(HOST, 1, 1, payload(1473), 0, 1473)).toBe(SEND_ERR_TOO_LONG);
-    expect(stack.ping(stack.addr, 1, 1, payload(4), 0, 4)).toBe(SEND_ERR_BAD_ADDR);
+    expect(stack.ping(HOST, 1, 1, payload(1473), 0, 1473)).toBe(-E.EMSGSIZE);
+    expect(() => stack.ping(stack.addr, 1, 1, payload(4), 0, 4)).toThrow(E.StackError);
   });
 
   it('ignores echo requests to the broadcast address (no smurf amplifier)', () => {
@@ -127,7 +128,9 @@ describe('IPv4 checks', () => {
     ['another destination', () => echoRequest(payload(4), 1, 1, { dst: ipv4.addr(192, 168, 190, 3) }), stats.DROP_IP_NOT_OURS],
     ['a broadcast source', () => echoRequest(payload(4), 1, 1, { src: -1 }), stats.DROP_IP_BAD_SRC],
     ['a multicast source', () => echoRequest(payload(4), 1, 1, { src: ipv4.addr(224, 0, 0, 1) }), stats.DROP_IP_BAD_SRC],
-    ['source 0.0.0.0', () => echoRequest(payload(4), 1, 1, { src: 0 }), stats.DROP_IP_BAD_SRC],
+    ['source 0.0.0.0', () => echoRequest(payload(4), 1, 1, { src: 0 }), stats.DROP_IP_MARTIAN_SRC],
+    ['source 0.1.2.3 (0.0.0.0/8)', () => echoRequest(payload(4), 1, 1, { src: ipv4.addr(0, 1, 2, 3) }), stats.DROP_IP_MARTIAN_SRC],
+    ['source 127.0.0.1 (loopback)', () => echoRequest(payload(4), 1, 1, { src: ipv4.addr(127, 0, 0, 1) }), stats.DROP_IP_MARTIAN_SRC],
     ['our own address as source (LAND)', () => echoRequest(payload(4), 1, 1, { src: BOARD }), stats.DROP_IP_BAD_SRC],
     ['a first fragment (MF)', () => echoRequest(payload(4), 1, 1, { moreFrags: true }), stats.DROP_IP_FRAGMENT],
     ['a later fragment (offset)', () => echoRequest(payload(4), 1, 1, { fragOffset: 1480 }), stats.DROP_IP_FRAGMENT],
@@ -259,27 +262,27 @@ describe('UDP', () => {
     expect(hal.sent).toHaveLength(5);
   });
 
-  it('sends a datagram with a correct checksum, and rejects bad arguments with codes', () => {
+  it('sends a datagram with a correct checksum; too long is -EMSGSIZE, bad arguments throw EINVAL', () => {
     const { hal, stack } = setup();
     expect(stack.udpSend(HOST, 5000, 7, payload(12), 0, 12)).toBe(12);
     const p = hal.sent[0];
     const u = new udp.UdpRepr();
     expect(udp.parseInto(u, p, 20, p.length - 20, BOARD, HOST)).toBe(0);
     expect([u.srcPort, u.dstPort, u.payloadLen]).toEqual([7, 5000, 12]);
-    expect(stack.udpSend(HOST, 5000, 7, payload(300), 0, 269)).toBe(SEND_ERR_TOO_LONG);
-    expect(stack.udpSend(0, 5000, 7, payload(1), 0, 1)).toBe(SEND_ERR_BAD_ADDR);
-    expect(stack.udpSend(HOST, 0, 7, payload(1), 0, 1)).toBe(SEND_ERR_BAD_PORT);
+    expect(stack.udpSend(HOST, 5000, 7, payload(300), 0, 269)).toBe(-E.EMSGSIZE);
+    expect(() => stack.udpSend(0, 5000, 7, payload(1), 0, 1)).toThrow(expect.objectContaining({ code: E.EINVAL }));
+    expect(() => stack.udpSend(HOST, 0, 7, payload(1), 0, 1)).toThrow(expect.objectContaining({ code: E.EINVAL }));
     expect(hal.sent).toHaveLength(1);
   });
 
   it('gives clear errors for API misuse', () => {
     const { stack } = setup({ udpPorts: 2 });
     stack.udpBind(7, () => {});
-    expect(() => stack.udpBind(7, () => {})).toThrow(/already bound/);
+    expect(stack.udpBind(7, () => {})).toBe(-E.EADDRINUSE);
     expect(() => stack.udpBind(0, () => {})).toThrow(/1\.\.65535/);
     expect(() => stack.udpBind(70000, () => {})).toThrow(/1\.\.65535/);
     stack.udpBind(8, () => {});
-    expect(() => stack.udpBind(9, () => {})).toThrow(/table is full/);
+    expect(stack.udpBind(9, () => {})).toBe(-E.ENOBUFS);
     expect(() => stack.udpUnbind(9)).toThrow(/not bound/);
     stack.udpUnbind(7);
     stack.udpBind(9, () => {});

@@ -21,6 +21,7 @@ import { createStack } from '../src/stack.js';
 import { formatAddr, parseAddr } from '../src/wire/ipv4.js';
 import { DEFAULT_CONFIG, HTTP_PORT, HTTP_BODY, ECHO_PORT } from '../firmware/app.js';
 import * as C from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 import { CAUSE_NAMES } from '../src/trace/events.js';
 import type { StartOptions, StartResult, PingResult } from './start.js';
 import { countPcapRecords, dropSummary } from './start.js';
@@ -161,7 +162,7 @@ async function job(o: StartPortOptions, serial: Awaited<ReturnType<typeof openSe
     for (;;) {
       const n = host.tcpRead(conn, rbuf, 0, rbuf.length);
       if (n > 0) { for (let i = 0; i < n; i++) resp.push(rbuf[i]); continue; }
-      if (n === C.READ_EOF || n < 0) httpEof = true;
+      if (n !== -EAGAIN) httpEof = true;
       break;
     }
     return !httpEof;

@@ -18,6 +18,7 @@ import { createStack } from '../src/stack.js';
 import { formatAddr, parseAddr } from '../src/wire/ipv4.js';
 import { startApp, DEFAULT_CONFIG, HTTP_PORT, HTTP_BODY } from '../firmware/app.js';
 import * as C from '../src/tcp/constants.js';
+import { EAGAIN } from '../src/errno.js';
 import { CAUSE_NAMES } from '../src/trace/events.js';
 import { DROP_NAMES } from '../src/stats.js';
 import { GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
@@ -183,7 +184,7 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
     for (;;) {
       const n = host.tcpRead(conn, rbuf, 0, rbuf.length);
       if (n > 0) { for (let i = 0; i < n; i++) resp.push(rbuf[i]); continue; }
-      if (n === C.READ_EOF || n < 0) httpEof = true;
+      if (n !== -EAGAIN) httpEof = true;
       break;
     }
     return !httpEof;

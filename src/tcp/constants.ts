@@ -1,7 +1,7 @@
 /**
  * TCP names shared by the engine, the API and the tools: the 11 states of RFC 9293 §3.3.2,
- * the events the application receives, why a connection ended, errno-like codes, and the
- * error thrown for API misuse.
+ * the events the application receives, why a connection ended, and how handles are numbered.
+ * Errors are errno values (src/errno.ts).
  */
 
 // The states, numbered in the order RFC 9293 §3.3.2 introduces them.
@@ -22,7 +22,8 @@ export const STATE_NAMES: string[] = [
   'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT',
 ];
 
-// Events for the one handler registered with stack.onTcp(handler(conn, event, detail)).
+// Events, delivered to handler(handle, event, detail): the connection's own handler, else its
+// listener's, else the stack's default (stack.onTcp).
 /** An active open reached ESTABLISHED. */
 export const EV_CONNECTED = 1;
 /** A listener has a connection waiting in its accept queue (conn is the listener handle). */
@@ -50,50 +51,8 @@ export const REASON_ABORTED = 5;
 /** Reason names, indexed by REASON_*. */
 export const REASON_NAMES: string[] = ['', 'fin', 'reset', 'timeout', 'refused', 'aborted'];
 
-// errno-like codes (Linux numbers, so tools can print the familiar names).
-export const E_OK = 0;
-export const EBADF = 9;
-export const EAGAIN = 11;
-export const EINVAL = 22;
-export const EPIPE = 32;
-export const EADDRINUSE = 98;
-export const ECONNRESET = 104;
-export const EHOSTUNREACH = 113;
-export const ENOBUFS = 105;
-export const EISCONN = 106;
-export const ENOTCONN = 107;
-export const ETIMEDOUT = 110;
-export const ECONNREFUSED = 111;
-
-/** The errno name of a code (host tools). */
-export function errnoName(code: number): string {
-  switch (code) {
-    case E_OK: return 'OK';
-    case EBADF: return 'EBADF';
-    case EAGAIN: return 'EAGAIN';
-    case EINVAL: return 'EINVAL';
-    case EPIPE: return 'EPIPE';
-    case EADDRINUSE: return 'EADDRINUSE';
-    case ECONNRESET: return 'ECONNRESET';
-    case ENOBUFS: return 'ENOBUFS';
-    case EISCONN: return 'EISCONN';
-    case ENOTCONN: return 'ENOTCONN';
-    case ETIMEDOUT: return 'ETIMEDOUT';
-    case ECONNREFUSED: return 'ECONNREFUSED';
-    case EHOSTUNREACH: return 'EHOSTUNREACH';
-    default: return 'E' + code;
-  }
-}
-
-/** tcpRead: the peer's FIN has been reached; no more data will come. */
-export const READ_EOF = -1;
-
-/** Thrown for misuse of the API (never for anything a packet does). `code` is an errno-like code. */
-export class TcpError extends Error {
-  code: number;
-  constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'TcpError';
-  }
-}
+/**
+ * Listener handles start here, so that they never equal a connection handle (0..tcpConns-1,
+ * and tcpConns is at most 127): tcpClose(listener) is EBADF, not a close of slot 0.
+ */
+export const LISTENER_BASE = 128;

@@ -43,6 +43,7 @@ import { TraceRing } from '../trace/events.js';
 import * as ev from '../trace/events.js';
 import * as stats from '../stats.js';
 import * as C from './constants.js';
+import * as E from '../errno.js';
 import { HalfSipHash } from './hash.js';
 import type { Config } from '../config.js';
 
@@ -117,7 +118,10 @@ export class Tcp {
   private cfg: Config;
   /** The HAL's clock: user calls read it, since they happen between polls. */
   private clock: () => number;
+  /** The default event handler (stack.onTcp), for handles without their own. */
   private handler: TcpHandler;
+  /** Each connection slot's own handler (noHandler: none, use the default). */
+  private connHandler: TcpHandler[];
   private hash: HalfSipHash;
   /** The transition trace (read by tools). */
   trace: TraceRing;
@@ -220,6 +224,8 @@ export class Tcp {
    * lock real clients out even when their SYN cookies check out.
    */
   private lsPending: Uint8Array;
+  /** Each listener's own handler (noHandler: none): EV_ACCEPTABLE, and inherited on accept. */
+  private lsHandler: TcpHandler[];
 
   private bytes: number;
 
@@ -301,7 +307,9 @@ export class Tcp {
     this.rcv = [];
     this.ooo = [];
     this.sacked = [];
+    this.connHandler = [];
     for (let i = 0; i < n; i++) {
+      this.connHandler.push(noHandler);
       const a = new Assembler(cfg.tcpOooHoles);
       this.bytes += a.bytes();
       this.ooo.push(a);
@@ -317,6 +325,8 @@ export class Tcp {
     this.lsPort = this.u16(m);
     this.lsBacklog = this.u16(m);
     this.lsPending = this.u8(m);
+    this.lsHandler = [];
+    for (let l = 0; l < m; l++) this.lsHandler.push(noHandler);
     this.bytes += this.trace.bytes();
   }
 
@@ -330,7 +340,7 @@ export class Tcp {
     return this.bytes + this.hash.v.byteLength;
   }
 
-  /** Register the one event handler (start-up). */
+  /** Register the default event handler, for handles without their own (start-up). */
   onEvent(h: TcpHandler): void {
     this.handler = h;
   }
@@ -582,7 +592,7 @@ export class Tcp {
         this.drop(stats.DROP_TCP_RST_IGNORED);
         return;
       }
-      this.closeSlot(i, C.REASON_REFUSED, C.ECONNREFUSED, ev.CAUSE_RCV_RST);
+      this.closeSlot(i, C.REASON_REFUSED, E.ECONNREFUSED, ev.CAUSE_RCV_RST);
       return;
     }
     // Fourth: SYN.
@@ -642,11 +652,11 @@ export class Tcp {
       return;
     }
     if (s === C.SYN_RECEIVED) {
-      this.closeSlot(i, C.REASON_REFUSED, C.ECONNREFUSED, ev.CAUSE_RCV_RST);
+      this.closeSlot(i, C.REASON_REFUSED, E.ECONNREFUSED, ev.CAUSE_RCV_RST);
       return;
     }
     const readable = s === C.ESTABLISHED || s === C.FIN_WAIT_1 || s === C.FIN_WAIT_2 || s === C.CLOSE_WAIT;
-    this.closeSlot(i, C.REASON_RESET, readable ? C.ECONNRESET : C.E_OK, ev.CAUSE_RCV_RST);
+    this.closeSlot(i, C.REASON_RESET, readable ? E.ECONNRESET : E.E_OK, ev.CAUSE_RCV_RST);
   }
 
   /** §3.10.7.4, fifth: the ACK field. Returns false when the segment must be dropped. */
@@ -702,7 +712,7 @@ export class Tcp {
     } else if (s === C.CLOSING && finAcked) {
       this.enterTimeWait(i, C.CLOSING, ev.CAUSE_RCV_ACK);
     } else if (s === C.LAST_ACK && finAcked) {
-      this.closeSlot(i, C.REASON_FIN, C.E_OK, ev.CAUSE_RCV_ACK);
+      this.closeSlot(i, C.REASON_FIN, E.E_OK, ev.CAUSE_RCV_ACK);
       return true;
     }
     return true;
@@ -1062,11 +1072,11 @@ export class Tcp {
     if (seqLt(seq, this.sndUna[i]) || seqGt(seq, this.sndMax[i])) return false;
     const hard = type === 3 && code >= 2 && code <= 4;
     if (hard && this.state[i] === C.SYN_SENT) {
-      this.closeSlot(i, C.REASON_REFUSED, C.ECONNREFUSED, ev.CAUSE_ICMP);
+      this.closeSlot(i, C.REASON_REFUSED, E.ECONNREFUSED, ev.CAUSE_ICMP);
       this.flush();
       return true;
     }
-    if (this.error[i] === C.E_OK) this.error[i] = type === 11 ? C.ETIMEDOUT : C.EHOSTUNREACH;
+    if (this.error[i] === E.E_OK) this.error[i] = type === 11 ? E.ETIMEDOUT : E.EHOSTUNREACH;
     this.ip.counters[stats.CNT_TCP_SOFT_ERRORS]++;
     return true;
   }
@@ -1264,7 +1274,7 @@ export class Tcp {
     if (this.cfg.tcpPersistLimit > 0 && this.persistSince[i] !== NEVER && this.now - this.persistSince[i] >= this.cfg.tcpPersistLimit) {
       this.sendRstFor(i);
       this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
-      this.closeSlot(i, C.REASON_TIMEOUT, C.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+      this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
       return;
     }
     const waiting = this.snd[i].len - ((this.sndNxt[i] - this.sndUna[i]) | 0);
@@ -1309,7 +1319,7 @@ export class Tcp {
     if (this.keepProbes[i] >= this.cfg.tcpKeepCnt) {
       // MUST-29: only after several unanswered probes is the peer declared gone.
       this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
-      this.closeSlot(i, C.REASON_TIMEOUT, C.ETIMEDOUT, ev.CAUSE_TIMEOUT_KEEPALIVE);
+      this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_KEEPALIVE);
       return;
     }
     this.keepProbes[i]++;
@@ -1515,8 +1525,8 @@ export class Tcp {
   /** TIME-WAIT's 2·MSL or the FIN-WAIT-2 timeout ran out. */
   private timer2(i: number): void {
     this.t2[i] = OFF;
-    if (this.state[i] === C.TIME_WAIT) this.closeSlot(i, C.REASON_FIN, C.E_OK, ev.CAUSE_TIMEOUT_2MSL);
-    else if (this.state[i] === C.FIN_WAIT_2) this.closeSlot(i, C.REASON_TIMEOUT, C.ETIMEDOUT, ev.CAUSE_TIMEOUT_FIN_WAIT_2);
+    if (this.state[i] === C.TIME_WAIT) this.closeSlot(i, C.REASON_FIN, E.E_OK, ev.CAUSE_TIMEOUT_2MSL);
+    else if (this.state[i] === C.FIN_WAIT_2) this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_FIN_WAIT_2);
   }
 
   /** RFC 6298 §5.4–5.7: retransmit from SND.UNA, back off, and give up past R2 (MUST-20, MUST-22/23). */
@@ -1533,7 +1543,7 @@ export class Tcp {
         this.transition(i, C.SYN_RECEIVED, C.LISTEN, ev.CAUSE_TIMEOUT_RTX);
         this.freeSlot(i);
       } else {
-        this.closeSlot(i, C.REASON_TIMEOUT, C.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+        this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
       }
       return;
     }
@@ -1687,6 +1697,7 @@ export class Tcp {
     this.fl[i] = 0;
     this.pending[i] = 0;
     this.listener[i] = -1;
+    this.connHandler[i] = noHandler;
     this.tRtx[i] = OFF;
     this.tAck[i] = OFF;
     this.t2[i] = OFF;
@@ -1743,23 +1754,31 @@ export class Tcp {
         this.pending[i] = 0;
         if (!(this.fl[i] & F_APP) || (this.fl[i] & F_APP_CLOSED)) continue;
         any = true;
-        if (p & P_CONNECTED) this.handler(i, C.EV_CONNECTED, 0);
-        if (p & P_READABLE) this.handler(i, C.EV_READABLE, 0);
-        if (p & P_WRITABLE) this.handler(i, C.EV_WRITABLE, 0);
-        if (p & P_CLOSED) this.handler(i, C.EV_CLOSED, this.reason[i]);
+        const h = this.connHandler[i] !== noHandler ? this.connHandler[i] : this.handler;
+        // A handler may close the handle; later events of this round are then not for it.
+        if (p & P_CONNECTED) h(i, C.EV_CONNECTED, 0);
+        if ((p & P_READABLE) && this.held(i)) h(i, C.EV_READABLE, 0);
+        if ((p & P_WRITABLE) && this.held(i)) h(i, C.EV_WRITABLE, 0);
+        if ((p & P_CLOSED) && this.held(i)) h(i, C.EV_CLOSED, this.reason[i]);
       }
       for (let l = 0; l < this.lsPort.length; l++) {
         if (this.lsPort[l] !== 0 && this.acceptable(l) >= 0) {
           // Level-triggered: told once per processing round while something waits.
           if (round === 0) {
             any = true;
-            this.handler(l, C.EV_ACCEPTABLE, 0);
+            const h = this.lsHandler[l] !== noHandler ? this.lsHandler[l] : this.handler;
+            h(C.LISTENER_BASE + l, C.EV_ACCEPTABLE, 0);
           }
         }
       }
       if (!any) break;
     }
     this.flushing = false;
+  }
+
+  /** The application holds slot i and has not closed it. */
+  private held(i: number): boolean {
+    return (this.fl[i] & F_APP) !== 0 && (this.fl[i] & F_APP_CLOSED) === 0;
   }
 
   private acceptable(l: number): number {
@@ -1774,40 +1793,44 @@ export class Tcp {
   // User calls (RFC 9293 §3.10.1–6)
   // =====================================================================================
 
-  private checkPort(port: number, what: string): void {
-    if (!(port >= 1 && port <= 65535 && port === Math.floor(port))) throw new C.TcpError(C.EINVAL, what + ': port must be an integer in 1..65535, got ' + port);
-  }
-
-  /** A handle the application holds, or a TcpError. */
+  /** A handle the application holds, or a StackError (EBADF). */
   private owned(conn: number, what: string): number {
     if (!(conn >= 0 && conn < this.state.length && conn === Math.floor(conn)) || !(this.fl[conn] & F_APP) || (this.fl[conn] & F_APP_CLOSED)) {
-      throw new C.TcpError(C.EBADF, what + ': ' + conn + ' is not an open connection handle');
+      throw new E.StackError(E.EBADF, what + ': ' + String(conn) + ' is not an open connection handle');
     }
     return conn;
   }
 
-  /** Passive OPEN: listen on `port` with an accept backlog. */
-  listen(port: number, backlog: number): number {
-    this.now = this.clock();
-    this.checkPort(port, 'tcpListen');
-    if (!(backlog >= 1 && backlog <= 255)) throw new C.TcpError(C.EINVAL, 'tcpListen: backlog must be in 1..255, got ' + backlog);
-    if (this.findListener(port) >= 0) throw new C.TcpError(C.EADDRINUSE, 'tcpListen: port ' + port + ' is already listening');
-    const l = this.findListener(0);
-    if (l < 0) throw new C.TcpError(C.ENOBUFS, 'tcpListen: the listen table is full (' + this.lsPort.length + ' entries, config.tcpListeners)');
-    this.lsPort[l] = port;
-    this.lsBacklog[l] = backlog;
-    this.lsPending[l] = 0;
+  /** The listen-table index of a listener handle, or a StackError (EBADF). */
+  private listenerIndex(h: number, what: string): number {
+    const l = h - C.LISTENER_BASE;
+    if (!(l >= 0 && l < this.lsPort.length && l === Math.floor(l)) || this.lsPort[l] === 0) {
+      throw new E.StackError(E.EBADF, what + ': ' + String(h) + ' is not a listener handle');
+    }
     return l;
   }
 
-  private checkListener(l: number, what: string): void {
-    if (!(l >= 0 && l < this.lsPort.length) || this.lsPort[l] === 0) throw new C.TcpError(C.EBADF, what + ': ' + l + ' is not a listener handle');
+  /**
+   * Passive OPEN: listen on `port` (validated by the caller) with an accept backlog. Returns a
+   * listener handle (LISTENER_BASE + index), or -EADDRINUSE (already listening), -ENOBUFS
+   * (listen table full). `handler` gets EV_ACCEPTABLE and is inherited by accepted connections.
+   */
+  listen(port: number, backlog: number, handler: TcpHandler | undefined): number {
+    this.now = this.clock();
+    if (this.findListener(port) >= 0) return -E.EADDRINUSE;
+    const l = this.findListener(0);
+    if (l < 0) return -E.ENOBUFS;
+    this.lsPort[l] = port;
+    this.lsBacklog[l] = backlog;
+    this.lsPending[l] = 0;
+    this.lsHandler[l] = handler !== undefined ? handler : noHandler;
+    return C.LISTENER_BASE + l;
   }
 
   /** Stop listening; embryonic and unaccepted connections of this listener are reset. */
-  unlisten(l: number): void {
+  unlisten(h: number): void {
     this.now = this.clock();
-    this.checkListener(l, 'tcpUnlisten');
+    const l = this.listenerIndex(h, 'tcpUnlisten');
     for (let i = 0; i < this.state.length; i++) {
       if (this.listener[i] === l && !(this.fl[i] & F_APP) && this.state[i] !== C.CLOSED) {
         // The peer believes in this connection; tell it otherwise.
@@ -1820,85 +1843,99 @@ export class Tcp {
     }
     this.lsPort[l] = 0;
     this.lsPending[l] = 0;
+    this.lsHandler[l] = noHandler;
   }
 
-  /** Take the oldest established connection from the listener's queue, or -1 (EAGAIN). */
-  accept(l: number): number {
+  /** Take the oldest established connection from the listener's queue, or -EAGAIN. */
+  accept(h: number): number {
     this.now = this.clock();
-    this.checkListener(l, 'tcpAccept');
+    const l = this.listenerIndex(h, 'tcpAccept');
     const i = this.acceptable(l);
-    if (i < 0) return -1;
+    if (i < 0) return -E.EAGAIN;
     this.fl[i] = (this.fl[i] & ~F_ACCEPT_Q) | F_APP;
     if (this.lsPending[l] > 0) this.lsPending[l]--;
+    this.connHandler[i] = this.lsHandler[l];
     // Events that happened before accept (data, FIN) are reported now.
     if (this.rcv[i].len > 0 || (this.fl[i] & F_FIN_RCVD)) this.pending[i] |= P_READABLE;
     return i;
   }
 
-  /** Active OPEN: the SYN goes out now; returns the handle (state SYN-SENT). */
-  connect(raddr: number, rport: number, lport: number): number {
+  /**
+   * Active OPEN (ports and address validated by the caller; lport 0 = ephemeral): the SYN goes
+   * out now. Returns the handle (state SYN-SENT), or -EADDRINUSE (that connection exists, or no
+   * ephemeral port is free), -ENOBUFS (the table is full and holds no TIME-WAIT to recycle).
+   */
+  connect(raddr: number, rport: number, lport: number, handler: TcpHandler | undefined): number {
     this.now = this.clock();
-    this.checkPort(rport, 'tcpConnect');
-    // MUST-46: no OPEN to a broadcast or multicast address.
-    if (ipv4.isBroadcastOrMulticast(raddr) || ipv4.isUnspecified(raddr) || raddr === this.ip.addr) {
-      throw new C.TcpError(C.EINVAL, 'tcpConnect: ' + ipv4.formatAddr(raddr) + ' is not a unicast address of a peer');
-    }
     if (lport === 0) lport = this.pickPort(raddr, rport);
-    else this.checkPort(lport, 'tcpConnect');
-    if (this.find(raddr, rport, lport) >= 0) throw new C.TcpError(C.EADDRINUSE, 'tcpConnect: that connection (local port ' + lport + ') already exists');
+    if (lport < 0) return -E.EADDRINUSE;
+    if (this.find(raddr, rport, lport) >= 0) return -E.EADDRINUSE;
     const i = this.allocSlot();
-    if (i < 0) throw new C.TcpError(C.ENOBUFS, 'tcpConnect: the connection table is full (' + this.state.length + ' slots, config.tcpConns)');
+    if (i < 0) return -E.ENOBUFS;
     this.openSlot(i, raddr, lport, rport);
     this.fl[i] = F_APP;
+    this.connHandler[i] = handler !== undefined ? handler : noHandler;
     this.transition(i, C.CLOSED, C.SYN_SENT, ev.CAUSE_CONNECT);
     this.output(i);
     return i;
   }
 
   /** RFC 793 §3.9 (SEND/OPEN in LISTEN): the listening endpoint turns active; LISTEN -> SYN-SENT. */
-  connectFrom(l: number, raddr: number, rport: number): number {
-    this.checkListener(l, 'tcpConnectFrom');
+  connectFrom(h: number, raddr: number, rport: number): number {
+    const l = this.listenerIndex(h, 'tcpConnectFrom');
     const lport = this.lsPort[l];
-    this.unlisten(l);
-    const i = this.connect(raddr, rport, lport);
+    const handler = this.lsHandler[l];
+    this.unlisten(h);
+    const i = this.connect(raddr, rport, lport, handler);
     // The trace shows the endpoint's own path: it was listening, now it is SYN-SENT.
-    this.trace.record(this.now, i, C.LISTEN, C.SYN_SENT, ev.CAUSE_SEND);
+    if (i >= 0) this.trace.record(this.now, i, C.LISTEN, C.SYN_SENT, ev.CAUSE_SEND);
     return i;
   }
 
+  /** A free ephemeral port for this peer, or -1. */
   private pickPort(raddr: number, rport: number): number {
     for (let k = 0; k < 16384; k++) {
       const p = this.ephemeral;
       this.ephemeral = this.ephemeral >= 65535 ? 49152 : this.ephemeral + 1;
       if (this.find(raddr, rport, p) < 0 && this.findListener(p) < 0) return p;
     }
-    throw new C.TcpError(C.EADDRINUSE, 'tcpConnect: no free ephemeral port');
+    return -1;
   }
 
-  /** SEND: queue up to len octets; returns how many the send ring took. */
+  /**
+   * SEND (buf[off, off+len) validated by the caller): returns the octets the send ring took,
+   * -EAGAIN when it is full, or, once the connection is over, -errno (-EPIPE after an orderly
+   * end). Writing after shutdown is misuse (EPIPE thrown).
+   */
   write(conn: number, buf: Uint8Array, off: number, len: number): number {
     this.now = this.clock();
     const i = this.owned(conn, 'tcpWrite');
-    if (this.fl[i] & F_SHUT_WR) throw new C.TcpError(C.EPIPE, 'tcpWrite: connection ' + i + ' was shut down for writing');
+    if (this.fl[i] & F_SHUT_WR) throw new E.StackError(E.EPIPE, 'tcpWrite: connection ' + i + ' was shut down for writing');
     const s = this.state[i];
-    if (s === C.CLOSED) return this.error[i] === C.E_OK ? -C.ENOTCONN : -this.error[i];
+    if (s === C.CLOSED) return this.error[i] === E.E_OK ? -E.EPIPE : -this.error[i];
+    if (len === 0) return 0;
     const n = this.snd[i].write(buf, off, len);
-    if (n > 0) this.output(i);
+    if (n === 0) return -E.EAGAIN;
+    this.output(i);
     this.flush();
     return n;
   }
 
-  /** RECEIVE: copy out up to len octets; 0 = nothing yet, READ_EOF after the peer's FIN, -ECONNRESET after a reset. */
+  /**
+   * RECEIVE (buf[off, off+len) validated by the caller): the octets copied out; 0 at the end
+   * of the stream (the peer's FIN, everything read); -EAGAIN when nothing is there yet;
+   * -ECONNRESET (or the error that ended it) after a reset or timeout.
+   */
   read(conn: number, buf: Uint8Array, off: number, len: number): number {
     this.now = this.clock();
     const i = this.owned(conn, 'tcpRead');
     const ring = this.rcv[i];
     if (ring.len === 0) {
-      if (this.state[i] === C.CLOSED && this.error[i] !== C.E_OK) return -this.error[i];
-      if (this.fl[i] & F_FIN_RCVD) return C.READ_EOF;
-      if (this.state[i] === C.CLOSED) return C.READ_EOF;
-      return 0;
+      if (this.state[i] === C.CLOSED && this.error[i] !== E.E_OK) return -this.error[i];
+      if ((this.fl[i] & F_FIN_RCVD) || this.state[i] === C.CLOSED) return 0;
+      return -E.EAGAIN;
     }
+    if (len === 0) return 0;
     const n = ring.read(buf, off, len);
     // Tell the peer when the window has opened by a useful amount (RFC 9293 §3.8.6.2.2).
     const s = this.state[i];
@@ -1979,17 +2016,32 @@ export class Tcp {
     this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], 0, tcpw.RST, 0, 0, null, 0, 0, -1);
   }
 
-  /** The state of a handle the application holds (CLOSED once it is over). */
-  getState(conn: number): number {
-    if (!(conn >= 0 && conn < this.state.length)) throw new C.TcpError(C.EBADF, 'tcpState: ' + conn + ' is not a connection handle');
-    return this.state[conn];
+  /** A connection slot number (any slot, held or not), or a StackError (EBADF). */
+  private slot(i: number, what: string): number {
+    if (!(i >= 0 && i < this.state.length && i === Math.floor(i))) throw new E.StackError(E.EBADF, what + ': ' + String(i) + ' is not a connection handle');
+    return i;
+  }
+
+  /** The state of a handle: a connection slot's (CLOSED once it is over), or LISTEN for a listener. */
+  getState(h: number): number {
+    if (h >= C.LISTENER_BASE) {
+      this.listenerIndex(h, 'tcpState');
+      return C.LISTEN;
+    }
+    return this.state[this.slot(h, 'tcpState')];
+  }
+
+  /** Give a connection or a listener its own event handler (a listener's passes to the connections it accepts later). */
+  setHandler(h: number, handler: TcpHandler): void {
+    if (h >= C.LISTENER_BASE) this.lsHandler[this.listenerIndex(h, 'tcpSetHandler')] = handler;
+    else this.connHandler[this.owned(h, 'tcpSetHandler')] = handler;
   }
 
   /** The pending error, cleared by reading it (like SO_ERROR). */
   takeError(conn: number): number {
     const i = this.owned(conn, 'tcpError');
     const e = this.error[i];
-    this.error[i] = C.E_OK;
+    this.error[i] = E.E_OK;
     return e;
   }
 
@@ -2014,19 +2066,19 @@ export class Tcp {
     }
   }
 
-  /** Set R2 for one connection, ms (MUST-21). */
+  /** Set R2 for one connection, ms (MUST-21; validated by the caller). */
   setR2(conn: number, ms: number): void {
     const i = this.owned(conn, 'tcpSetR2');
-    if (!(ms >= 1 && ms <= 86400000)) throw new C.TcpError(C.EINVAL, 'tcpSetR2: R2 must be in 1..86400000 ms, got ' + ms);
-    this.r2[i] = ms | 0;
+    this.r2[i] = ms;
   }
 
-  /** cwnd, ssthresh, SND.WND and RTO of a connection into out (tests, tools). */
+  /** cwnd, ssthresh, SND.WND and RTO of a connection slot into out[0..3] (tests, tools). */
   congestion(conn: number, out: Int32Array): void {
-    out[0] = this.cwnd[conn];
-    out[1] = this.ssthresh[conn];
-    out[2] = this.sndWnd[conn];
-    out[3] = this.rto[conn];
+    const i = this.slot(conn, 'tcpCongestion');
+    out[0] = this.cwnd[i];
+    out[1] = this.ssthresh[i];
+    out[2] = this.sndWnd[i];
+    out[3] = this.rto[i];
   }
 
   /** Slots in `state` (tests and tools; CLOSED counts handles the application still holds after a reset). */
@@ -2043,8 +2095,9 @@ export class Tcp {
     return c;
   }
 
-  /** Local port, remote address and port of a slot (tools: netstat). */
-  endpoint(i: number, out: Int32Array): void {
+  /** Local port, remote address and port, SND.UNA, SND.NXT, RCV.NXT, Send-Q, Recv-Q, SND.MAX of a slot into out[0..8] (tools: netstat). */
+  endpoint(conn: number, out: Int32Array): void {
+    const i = this.slot(conn, 'tcpEndpoint');
     out[0] = this.lport[i];
     out[1] = this.raddr[i];
     out[2] = this.rport[i];
@@ -2053,5 +2106,6 @@ export class Tcp {
     out[5] = this.rcvNxt[i];
     out[6] = this.snd[i].len;
     out[7] = this.rcv[i].len;
+    if (out.length > 8) out[8] = this.sndMax[i];
   }
 }

@@ -235,6 +235,15 @@ export function isBroadcastOrMulticast(a: number): boolean {
   return ((a >> 28) & 0xe) === 0xe;
 }
 
+/**
+ * True for 0.0.0.0/8 ("this network", RFC 1122 §3.2.1.3 (a)/(b)) and 127.0.0.0/8 (loopback,
+ * (g)): addresses that must never appear on a wire, as source or destination.
+ */
+export function isMartian(a: number): boolean {
+  const top = (a >>> 24) & 0xff;
+  return top === 0 || top === 127;
+}
+
 /** True for 0.0.0.0 ("this host", only valid as a source during start-up). */
 export function isUnspecified(a: number): boolean {
   return a === 0;

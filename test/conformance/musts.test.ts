@@ -14,7 +14,8 @@ import * as ipv4 from '../../src/wire/ipv4.js';
 import * as icmp from '../../src/wire/icmp.js';
 import * as stats from '../../src/stats.js';
 import * as C from '../../src/tcp/constants.js';
-import { TcpError } from '../../src/tcp/constants.js';
+import * as E from '../../src/errno.js';
+import { StackError } from '../../src/errno.js';
 import { PEER, rawPeer } from '../tcp/peer.js';
 import type { RawPeer, Seg } from '../tcp/peer.js';
 import { BOARD, icmpMessage, ipPacket, refreshIpChecksum } from '../helpers.js';
@@ -238,7 +239,7 @@ describe('MUST-3: a segment whose checksum fails is dropped', () => {
     const data = new Uint8Array([9, 8, 7, 6]);
     raw(p, { flags: tcpw.ACK | tcpw.PSH, seq: 1001, ack: (iss + 1) | 0, data, badChecksum: true });
     expect(p.hal.sent.length).toBe(sent);
-    expect(p.stack.tcpRead(c, new Uint8Array(8), 0, 8)).toBe(0);
+    expect(p.stack.tcpRead(c, new Uint8Array(8), 0, 8)).toBe(-E.EAGAIN);
     expect(p.stack.drops[stats.DROP_TCP_CHECKSUM]).toBe(1);
     raw(p, { flags: tcpw.ACK | tcpw.PSH, seq: 1001, ack: (iss + 1) | 0, data });
     expect(p.take().map((s) => [s.flags, s.ack])).toEqual([[tcpw.ACK, 1005]]);
@@ -355,7 +356,7 @@ describe('MUST-7: an illegal option length is handled, never looped on', () => {
 });
 
 describe('MUST-12: the application can tell an orderly close from a reset', () => {
-  it('FIN: read() returns READ_EOF and EV_CLOSED says REASON_FIN; RST: read() returns -ECONNRESET and EV_CLOSED says REASON_RESET', () => {
+  it('FIN: read() returns 0 (end of stream) and EV_CLOSED says REASON_FIN; RST: read() returns -ECONNRESET and EV_CLOSED says REASON_RESET', () => {
     const p = rawPeer();
     const closed: [number, number][] = [];
     p.stack.onTcp((conn, e, d) => { if (e === C.EV_CLOSED) closed.push([conn, d]); });
@@ -364,17 +365,17 @@ describe('MUST-12: the application can tell an orderly close from a reset', () =
     const buf = new Uint8Array(4);
     // a: the peer's FIN, then ours (shutdown keeps the handle, so the end is reported).
     p.send({ flags: tcpw.FIN | tcpw.ACK, seq: 1001, ack: (a.iss + 1) | 0, srcPort: 40000 });
-    expect(p.stack.tcpRead(a.c, buf, 0, 4)).toBe(C.READ_EOF);
+    expect(p.stack.tcpRead(a.c, buf, 0, 4)).toBe(0);
     p.stack.tcpShutdown(a.c);
     expect(p.take().map((s) => s.flags)).toEqual([tcpw.ACK, tcpw.FIN | tcpw.ACK]);
     p.send({ flags: tcpw.ACK, seq: 1002, ack: (a.iss + 2) | 0, srcPort: 40000 });
     expect(closed).toEqual([[a.c, C.REASON_FIN]]);
-    expect(p.stack.tcpError(a.c)).toBe(C.E_OK);
+    expect(p.stack.tcpError(a.c)).toBe(E.E_OK);
     // b: a RST at RCV.NXT.
     p.send({ flags: tcpw.RST, seq: 1001, srcPort: 40001 });
     expect(closed).toEqual([[a.c, C.REASON_FIN], [b.c, C.REASON_RESET]]);
-    expect(p.stack.tcpRead(b.c, buf, 0, 4)).toBe(-C.ECONNRESET);
-    expect(p.stack.tcpError(b.c)).toBe(C.ECONNRESET);
+    expect(p.stack.tcpRead(b.c, buf, 0, 4)).toBe(-E.ECONNRESET);
+    expect(p.stack.tcpError(b.c)).toBe(E.ECONNRESET);
   });
 });
 
@@ -490,7 +491,7 @@ describe('MUST-41, MUST-42: a passive OPEN leaves existing connections alone', (
     p.send({ flags: tcpw.ACK | tcpw.PSH, seq: 7001, ack: (syn.seq + 1) | 0, srcPort: 80, dstPort: 8080, data: new Uint8Array([1, 2]) });
     expect(p.take().map((s) => [s.flags, s.ack, s.dstPort])).toEqual([[tcpw.ACK, 7003, 80]]);
     expect(p.stack.tcpRead(c, new Uint8Array(4), 0, 4)).toBe(2);
-    expect(p.stack.tcpAccept(l)).toBe(-1);
+    expect(p.stack.tcpAccept(l)).toBe(-E.EAGAIN);
     // Another peer port gets a new connection from the listener.
     p.send({ flags: tcpw.SYN, seq: 1000, srcPort: 40000, dstPort: 8080 });
     const [sa] = p.take();
@@ -521,7 +522,7 @@ describe('MUST-41, MUST-42: a passive OPEN leaves existing connections alone', (
     expect(p.take().map((s) => [s.flags, s.ack])).toEqual([[tcpw.ACK, 7001]]);
     expect(p.stack.tcpState(c)).toBe(C.ESTABLISHED);
     expect(connected).toEqual([c]);
-    expect(p.stack.tcpAccept(l)).toBe(-1);
+    expect(p.stack.tcpAccept(l)).toBe(-E.EAGAIN);
     // SYN-RECEIVED on 8081 (a simultaneous open).
     const d = p.stack.tcpConnect(PEER, 81, 8081);
     const [syn2] = p.take();
@@ -532,7 +533,7 @@ describe('MUST-41, MUST-42: a passive OPEN leaves existing connections alone', (
     p.send({ flags: tcpw.ACK, seq: 9001, ack: (syn2.seq + 1) | 0, srcPort: 81, dstPort: 8081 });
     expect(p.stack.tcpState(d)).toBe(C.ESTABLISHED);
     expect(connected).toEqual([c, d]);
-    expect(p.stack.tcpAccept(l2)).toBe(-1);
+    expect(p.stack.tcpAccept(l2)).toBe(-E.EAGAIN);
   });
 });
 
@@ -543,8 +544,8 @@ describe('MUST-46: no OPEN to a broadcast or multicast address', () => {
     for (const a of bad) {
       let e: unknown = null;
       try { p.stack.tcpConnect(a, 80, 0); } catch (x) { e = x; }
-      expect(e).toBeInstanceOf(TcpError);
-      expect((e as TcpError).code).toBe(C.EINVAL);
+      expect(e).toBeInstanceOf(StackError);
+      expect((e as StackError).code).toBe(E.EINVAL);
     }
     expect(p.hal.sent).toHaveLength(0);
     expect(p.stack.tcpInUse()).toBe(0);
@@ -622,10 +623,16 @@ describe('MUST-57: a SYN to a broadcast or multicast address is discarded', () =
 });
 
 describe('MUST-63: a SYN from an invalid source address is ignored', () => {
-  it('broadcast, multicast, class E, 0.0.0.0 and our own address (LAND) as source: no SYN-ACK, no RST, no connection', () => {
+  it('broadcast, multicast, class E, 0.0.0.0/8, 127.0.0.0/8 and our own address (LAND) as source: no SYN-ACK, no RST, no connection', () => {
     const p = rawPeer();
     p.stack.tcpListen(80, 2);
-    const bad = [-1, ipv4.addr(224, 0, 0, 5), ipv4.addr(240, 1, 2, 3), 0, BOARD];
+    const bad = [-1, ipv4.addr(224, 0, 0, 5), ipv4.addr(240, 1, 2, 3), BOARD];
+    const martian = [0, ipv4.addr(127, 0, 0, 1)];
+    for (const src of martian) {
+      raw(p, { flags: tcpw.SYN, seq: 1000, src });
+      raw(p, { flags: tcpw.SYN, seq: 1000, src, dstPort: 81 });
+    }
+    expect(p.stack.drops[stats.DROP_IP_MARTIAN_SRC]).toBe(2 * martian.length);
     for (const src of bad) {
       raw(p, { flags: tcpw.SYN, seq: 1000, src });
       raw(p, { flags: tcpw.SYN, seq: 1000, src, dstPort: 81 }); // a closed port would answer with a RST
@@ -663,7 +670,7 @@ describe('MUST-66: RST (and ACK) are processed when the receive window is zero',
     p.send({ flags: tcpw.RST, seq: 1257 });
     expect(p.stack.tcpState(c)).toBe(C.CLOSED);
     expect(closed).toEqual([C.REASON_RESET]);
-    expect(p.stack.tcpError(c)).toBe(C.ECONNRESET);
+    expect(p.stack.tcpError(c)).toBe(E.ECONNRESET);
   });
 });
 

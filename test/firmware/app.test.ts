@@ -29,7 +29,7 @@ function exchange(p: ReturnType<typeof board>, port: number, out: Uint8Array): U
     for (;;) {
       const r = p.a.tcpRead(c, buf, 0, buf.length);
       if (r > 0) { for (let i = 0; i < r; i++) got.push(buf[i]); continue; }
-      if (r === C.READ_EOF) eof = true;
+      if (r === 0) eof = true;
       break;
     }
     return !eof;

@@ -15,6 +15,7 @@ import type { Stack } from '../../src/stack.js';
 import { startApp, ECHO_PORT } from '../../firmware/app.js';
 import { parseAddr } from '../../src/wire/ipv4.js';
 import * as C from '../../src/tcp/constants.js';
+import { EAGAIN } from '../../src/errno.js';
 import { ptyPair, hasSocat } from './pty.js';
 import type { PtyPair } from './pty.js';
 
@@ -119,7 +120,7 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
           gotLen += n;
           continue;
         }
-        if (n === C.READ_EOF || n < 0) eof = true;
+        if (n !== -EAGAIN) eof = true;
         break;
       }
       // Everything echoed: close; the echo service then closes its side.

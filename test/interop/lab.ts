@@ -34,6 +34,7 @@ import type { StackConfig } from '../../src/config.js';
 import type { TcpHandler } from '../../src/tcp/tcp.js';
 import { startApp } from '../../firmware/app.js';
 import * as C from '../../src/tcp/constants.js';
+import { EAGAIN, errnoName } from '../../src/errno.js';
 import { parseAddr } from '../../src/wire/ipv4.js';
 import { ptyPair } from '../hal/pty.js';
 import type { PtyPair } from '../hal/pty.js';
@@ -355,11 +356,11 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
         if (ended || !connected) return;
         while (sent < o.send.length) {
           const k = stack.tcpWrite(conn, o.send, sent, o.send.length - sent);
+          if (k === -EAGAIN) break; // the send ring is full: EV_WRITABLE brings us back
           if (k < 0) {
-            finish(new Error('tcpWrite failed: ' + C.errnoName(-k)));
+            finish(new Error('tcpWrite failed: ' + errnoName(k)));
             return;
           }
-          if (k === 0) break; // the send ring is full: EV_WRITABLE brings us back
           sent += k;
         }
         if (sent === o.send.length && !shut) {
@@ -378,12 +379,12 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
             chunks.push(Buffer.from(buf.subarray(0, r)));
             continue;
           }
-          if (r === C.READ_EOF) {
+          if (r === 0) {
             stack.tcpClose(conn);
             released = true;
             finish(null);
-          } else if (r < 0) {
-            finish(new Error('tcpRead failed: ' + C.errnoName(-r)));
+          } else if (r !== -EAGAIN) {
+            finish(new Error('tcpRead failed: ' + errnoName(r)));
           }
           return;
         }

@@ -40,8 +40,8 @@ export function createCycles(msl: number): Cycles {
     if (n > 0) got += n;
     return got < resp.length;
   };
-  const bNotEof = function () { return p.b.tcpRead(s, rx, 0, rx.length) !== C.READ_EOF; };
-  const aNotEof = function () { return p.a.tcpRead(c, rx, 0, rx.length) !== C.READ_EOF; };
+  const bNotEof = function () { return p.b.tcpRead(s, rx, 0, rx.length) !== 0; };
+  const aNotEof = function () { return p.a.tcpRead(c, rx, 0, rx.length) !== 0; };
   const busy = function () {
     return p.a.tcpInUse() - p.a.tcpCount(C.TIME_WAIT) > 0 || p.b.tcpInUse() - p.b.tcpCount(C.TIME_WAIT) > 0;
   };

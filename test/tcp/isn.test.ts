@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as C from '../../src/tcp/constants.js';
+import * as E from '../../src/errno.js';
 import * as stats from '../../src/stats.js';
 import { PEER, rawPeer } from './peer.js';
 import { icmpMessage } from '../helpers.js';
@@ -113,7 +114,7 @@ describe('ICMP errors for TCP (MUST-54..56, RFC 5927)', () => {
     expect(p.stack.drops[stats.DROP_ICMP_ERROR]).toBe(1);
     quote(p, 3, 3, syn.seq);
     expect(p.stack.tcpState(c)).toBe(C.CLOSED);
-    expect(p.stack.tcpError(c)).toBe(C.ECONNREFUSED);
+    expect(p.stack.tcpError(c)).toBe(E.ECONNREFUSED);
   });
   it('never aborts a synchronized connection: errors there are soft and only reported', () => {
     const p = rawPeer();
@@ -125,6 +126,6 @@ describe('ICMP errors for TCP (MUST-54..56, RFC 5927)', () => {
     expect(p.stack.tcpState(c)).toBe(C.ESTABLISHED);
     expect(p.stack.counters[stats.CNT_TCP_SOFT_ERRORS]).toBe(6);
     expect(p.stack.drops[stats.DROP_ICMP_SOURCE_QUENCH]).toBe(1);
-    expect(p.stack.tcpError(c)).toBe(C.EHOSTUNREACH); // MUST-47: the application can learn of it
+    expect(p.stack.tcpError(c)).toBe(E.EHOSTUNREACH); // MUST-47: the application can learn of it
   });
 });

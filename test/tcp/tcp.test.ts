@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createPair } from './pair.js';
 import * as C from '../../src/tcp/constants.js';
-import { TcpError } from '../../src/tcp/constants.js';
+import * as E from '../../src/errno.js';
+import { StackError } from '../../src/errno.js';
+import * as ipv4 from '../../src/wire/ipv4.js';
 
 describe('TCP between two stacks', () => {
   it('connects, moves data both ways, and closes, leaving TIME-WAIT on the side that closed first', () => {
@@ -22,7 +24,7 @@ describe('TCP between two stacks', () => {
     const msg = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
     expect(p.a.tcpWrite(c, msg, 0, msg.length)).toBe(msg.length);
     const buf = new Uint8Array(2000);
-    p.sim.runWhile(() => p.b.tcpRead(s, buf, 0, 0) === 0 && events.every((e) => !e.startsWith('b readable')), p.now() + 5000);
+    p.sim.runWhile(() => events.every((e) => !e.startsWith('b readable')), p.now() + 5000);
     const n = p.b.tcpRead(s, buf, 0, buf.length);
     expect(new TextDecoder().decode(buf.subarray(0, n))).toBe('GET / HTTP/1.0\r\n\r\n');
 
@@ -39,7 +41,7 @@ describe('TCP between two stacks', () => {
     expect(rx).toEqual(big);
 
     p.a.tcpClose(c); // a closes first: FIN-WAIT-1, FIN-WAIT-2 ... TIME-WAIT
-    p.sim.runWhile(() => p.b.tcpRead(s, buf, 0, 1) !== C.READ_EOF, p.now() + 5000);
+    p.sim.runWhile(() => p.b.tcpRead(s, buf, 0, 1) !== 0, p.now() + 5000);
     expect(p.b.tcpState(s)).toBe(C.CLOSE_WAIT);
     p.b.tcpClose(s);
     p.sim.runWhile(() => p.a.tcpCount(C.TIME_WAIT) === 0, p.now() + 5000);
@@ -59,21 +61,25 @@ describe('TCP between two stacks', () => {
     p.sim.run(p.now() + 1000);
     expect(p.a.tcpState(c)).toBe(C.CLOSED);
     expect(reasons).toEqual([C.REASON_REFUSED]);
-    expect(p.a.tcpError(c)).toBe(C.ECONNREFUSED);
+    expect(p.a.tcpError(c)).toBe(E.ECONNREFUSED);
     p.a.tcpClose(c);
     expect(p.a.tcpInUse()).toBe(0);
   });
 
   it('gives API misuse a clear error', () => {
     const p = createPair();
-    p.b.tcpListen(80, 1);
-    expect(() => p.b.tcpListen(80, 1)).toThrow(/already listening/);
-    expect(() => p.a.tcpRead(3, new Uint8Array(1), 0, 1)).toThrow(TcpError);
+    const l = p.b.tcpListen(80, 1);
+    expect(l).toBe(C.LISTENER_BASE);
+    expect(p.b.tcpListen(80, 1)).toBe(-E.EADDRINUSE);
+    expect(() => p.b.tcpClose(l)).toThrow(expect.objectContaining({ code: E.EBADF }));
+    expect(() => p.b.tcpAccept(0)).toThrow(expect.objectContaining({ code: E.EBADF }));
+    expect(() => p.a.tcpRead(3, new Uint8Array(1), 0, 1)).toThrow(StackError);
     expect(() => p.a.tcpRead(3, new Uint8Array(1), 0, 1)).toThrow(/not an open connection/);
     const c = p.a.tcpConnect(p.addrB, 80, 0);
     p.sim.run(p.now() + 1000);
     p.a.tcpShutdown(c);
     expect(() => p.a.tcpWrite(c, new Uint8Array(1), 0, 1)).toThrow(/shut down for writing/);
     expect(() => p.a.tcpConnect(-1, 80, 0)).toThrow(/not a unicast address/);
+    expect(() => p.a.tcpConnect(ipv4.addr(127, 0, 0, 1), 80, 0)).toThrow(/not a unicast address/);
   });
 });

@@ -222,7 +222,7 @@ class FakeStack implements TcpStack {
     if (this.st === 'listen') this.st = 'closed';
   }
   tcpAccept(_l: number): number {
-    if (!this.acceptable) return -1;
+    if (!this.acceptable) return -11;
     this.acceptable = false;
     return 1;
   }
@@ -246,7 +246,7 @@ class FakeStack implements TcpStack {
   }
   tcpRead(_c: number, buf: Uint8Array, off: number, len: number): number {
     if (this.reset) return -104;
-    if (this.rx.length === 0) return this.eof ? -1 : 0;
+    if (this.rx.length === 0) return this.eof ? 0 : -11;
     const n = Math.min(len, this.rx.length);
     for (let i = 0; i < n; i++) buf[off + i] = this.rx[i] ^ (this.k.corruptRead && i === n - 1 ? 1 : 0);
     this.rx.splice(0, n);

@@ -639,11 +639,11 @@ class Runner {
    *   is `local_port`, default 8080); listen -> tcpListen; accept -> tcpAccept (-1 EAGAIN when
    *   the queue is empty); connect -> tcpConnect, or tcpConnectFrom on a listening fd (returns
    *   -1 EINPROGRESS; a script's `= 0` is accepted too); write/send -> tcpWrite of the outbound
-   *   pattern (0 accepted = -1 EAGAIN); read/recv -> tcpRead (0 = -1 EAGAIN, READ_EOF = 0,
+   *   pattern (-EAGAIN = -1 EAGAIN); read/recv -> tcpRead (0 at the end of the stream,
    *   negative = -1 errno) with the bytes checked; shutdown SHUT_WR/SHUT_RDWR -> tcpShutdown;
    *   close -> tcpClose / tcpUnlisten (tcpAbort after SO_LINGER {onoff=1, linger=0});
    *   getsockopt SO_ERROR -> tcpError; setsockopt TCP_NODELAY -> tcpSetNoDelay.
-   * A TcpError thrown by the stack becomes `-1 <errno>`.
+   * A StackError thrown by the stack becomes `-1 <errno>`.
    */
   private call(st: CallStatement): void {
     const name = st.name;
@@ -733,17 +733,15 @@ class Runner {
         const buf = new Uint8Array(count);
         for (let k = 0; k < count; k++) buf[k] = patternByte(1, this.written + k);
         const n = s.tcpWrite(e.handle, buf, 0, count);
-        if (n > 0) { this.written += n; return { ret: n, errno: null }; }
-        if (n === 0) return { ret: -1, errno: 'EAGAIN' };
+        if (n >= 0) { this.written += n; return { ret: n, errno: null }; }
         return { ret: -1, errno: errnoName(-n) };
       }
       case 'read': case 'recv': {
         const e = this.fd(st, ['conn']);
         const count = this.intArg(st, 2);
         const buf = new Uint8Array(count);
+        // The stack's read speaks errno already: 0 = the peer's FIN with all data read.
         const n = s.tcpRead(e.handle, buf, 0, count);
-        if (n === 0) return { ret: -1, errno: 'EAGAIN' };
-        if (n === -1) return { ret: 0, errno: null }; // READ_EOF: the peer's FIN, all data read
         if (n < 0) return { ret: -1, errno: errnoName(-n) };
         if (n > count) throw new Divergence(st.line, st.name + ': the stack returned ' + n + ' octets for a ' + count + '-octet buffer');
         for (let k = 0; k < n; k++) {
