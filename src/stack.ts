@@ -58,6 +58,11 @@ export class Stack {
 
   /** The state-transition trace (TCP), read by the teaching tools. */
   trace: TraceRing;
+  /**
+   * Why the frame being written was sent (trace WHY_*; 0 for ICMP and UDP): a HAL wrapper
+   * reads it inside `write` to label each segment (teaching views).
+   */
+  txReason: number;
 
   private hal: Hal;
   private mtu: number;
@@ -109,6 +114,7 @@ export class Stack {
     this.icmpTokens = config.icmpErrorBurst;
     this.now = hal.now();
     this.inside = false;
+    this.txReason = 0;
     this.icmpRefilledAt = this.now;
     this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
     this.trace = this.tcp.trace;
@@ -270,6 +276,7 @@ export class Stack {
 
   /** The transport PDU is at tx[L4, L4+len): prepend the IPv4 header, SLIP-encode, write. */
   sendIp(protocol: number, dst: number, len: number): void {
+    if (protocol !== ipv4.PROTO_TCP) this.txReason = 0;
     const ip = this.ipTx;
     ip.src = this.addr;
     ip.dst = dst;

@@ -50,6 +50,8 @@ import type { Config } from '../config.js';
 /** What TCP needs from the layer below: our address, the transmit buffer, a way to send, counters. */
 export interface IpLayer {
   addr: number;
+  /** Why the TCP segment being written was sent (trace WHY_*), read by teaching tools. */
+  txReason: number;
   tx: Uint8Array;
   sendIp(protocol: number, dst: number, len: number): void;
   drops: Uint32Array;
@@ -136,6 +138,8 @@ export class Tcp {
   private flushing: boolean;
   /** Inside beginBatch/endBatch: bare ACKs wait for the end of the batch. */
   private batching: boolean;
+  /** Why the segments sent next are sent, when the caller knows better than their flags (WHY_*, 0: from the flags). */
+  private why: number;
 
   // ---- the connection table, struct-of-arrays ----
   /** RFC 9293 state of each slot. */
@@ -245,6 +249,7 @@ export class Tcp {
     this.acceptOrder = 0;
     this.flushing = false;
     this.batching = false;
+    this.why = 0;
     const n = cfg.tcpConns;
     this.bytes = 0;
     this.bytes += this.seg.sackLeft.byteLength + this.seg.sackRight.byteLength + this.out.sackLeft.byteLength + this.out.sackRight.byteLength;
@@ -484,7 +489,9 @@ export class Tcp {
     if (s === C.TIME_WAIT && (f & tcpw.FIN) && !(f & (tcpw.RST | tcpw.SYN)) && ((seg.seq + seg.payloadLen + 1) | 0) === this.rcvNxt[i]) {
       this.t2[i] = this.now + 2 * this.cfg.msl;
       this.fl[i] |= F_ACK_NOW;
+      this.why = ev.WHY_TIME_WAIT_ACK;
       this.output(i);
+      this.why = 0;
       return;
     }
     // SYN-RECEIVED: the peer repeating its SYN means our SYN-ACK was lost; send it again
@@ -852,11 +859,13 @@ export class Tcp {
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
     this.highRxt[i] = (this.sndUna[i] + n) | 0;
     this.rxtMark[i] = this.sndMax[i];
+    this.why = ev.WHY_FAST_RETRANSMIT;
     if (n > 0) {
       this.sendSegment(i, this.sndUna[i], tcpw.ACK | (n === ring.len ? tcpw.PSH : 0), 0, n);
     } else if ((this.fl[i] & F_FIN_SENT) && this.sndFin[i] === this.sndUna[i]) {
       this.sendSegment(i, this.sndUna[i], tcpw.FIN | tcpw.ACK, 0, 0);
     }
+    this.why = 0;
     this.tRtx[i] = this.now + this.rto[i];
   }
 
@@ -917,7 +926,9 @@ export class Tcp {
     this.rttTime[i] = NEVER; // Karn
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
     this.ip.counters[stats.CNT_TCP_SACK_RETRANSMITS]++;
+    this.why = ev.WHY_SACK_RETRANSMIT;
     this.sendSegment(i, s, tcpw.ACK | (off + n === ring.len ? tcpw.PSH : 0), off, n);
+    this.why = 0;
     this.highRxt[i] = (s + n) | 0;
     this.rxtMark[i] = this.sndMax[i];
   }
@@ -1102,8 +1113,10 @@ export class Tcp {
     const slot = Math.floor(this.now / COOKIE_SLOT_MS) & 31;
     const iss = this.cookie(slot, m, seg.seq);
     this.ip.counters[stats.CNT_SYN_COOKIES_SENT]++;
+    this.why = ev.WHY_COOKIE;
     this.emit(this.segSrc, seg.dstPort, seg.srcPort, iss, (seg.seq + 1) | 0, tcpw.SYN | tcpw.ACK,
       this.cfg.tcpRcvBuf > 65535 ? 65535 : this.cfg.tcpRcvBuf, this.cfg.mtu - 40, null, 0, 0, -1);
+    this.why = 0;
   }
 
   /** An ACK in LISTEN: if it returns a valid cookie, create the connection ESTABLISHED. */
@@ -1289,7 +1302,9 @@ export class Tcp {
     }
     // MUST-35: the standard probe is one octet of new data beyond the zero window; the peer
     // answers with an ACK carrying its current window, which keeps the connection alive.
+    this.why = ev.WHY_PERSIST;
     this.sendSegment(i, this.sndNxt[i], tcpw.ACK | (n === waiting ? tcpw.PSH : 0), 0, n);
+    this.why = 0;
     this.sndNxt[i] = (this.sndNxt[i] + n) | 0;
     if (seqLt(this.sndMax[i], this.sndNxt[i])) this.sndMax[i] = this.sndNxt[i];
     if (this.persistShift[i] < 16) this.persistShift[i]++;
@@ -1326,7 +1341,9 @@ export class Tcp {
     this.ip.counters[stats.CNT_TCP_KEEPALIVE_PROBES]++;
     // SHLD-12: a probe without data, <SEQ=SND.UNA-1><ACK=RCV.NXT>: old to the peer, so it must
     // answer with an ACK (or with a RST if it rebooted and forgot us: a half-open connection).
+    this.why = ev.WHY_KEEPALIVE;
     this.sendSegment(i, (this.sndUna[i] - 1) | 0, tcpw.ACK, 0, 0);
+    this.why = 0;
     this.tKeep[i] = this.now + this.cfg.tcpKeepIntvl;
   }
 
@@ -1441,7 +1458,9 @@ export class Tcp {
   /** A RST that belongs to no connection (§3.10.7.1, §3.10.7.2). */
   private sendRst(dst: number, sport: number, dport: number, seq: number, ack: number, flags: number): void {
     this.ip.counters[stats.CNT_TCP_RST_SENT]++;
+    this.why = ev.WHY_RST;
     this.emit(dst, sport, dport, seq, ack, flags, 0, 0, null, 0, 0, -1);
+    this.why = 0;
   }
 
   /**
@@ -1467,6 +1486,9 @@ export class Tcp {
     if (i >= 0) this.sackOptions(i, flags, len);
     const hl = tcpw.headerLen(r);
     if (ring !== null && len > 0) ring.peek(this.ip.tx, L4 + hl, ringOff, len);
+    // Why it is sent: what the caller said, else what the flags say.
+    this.ip.txReason = this.why !== 0 ? this.why : flags & tcpw.SYN ? (flags & tcpw.ACK ? ev.WHY_SYN_ACK : ev.WHY_SYN)
+      : flags & tcpw.FIN ? ev.WHY_FIN : len > 0 ? ev.WHY_DATA : ev.WHY_ACK;
     const n = tcpw.emit(r, this.ip.tx, L4, this.ip.addr, dst);
     this.ip.counters[stats.CNT_TCP_SEGMENTS_SENT]++;
     this.ip.sendIp(ipv4.PROTO_TCP, dst, n);
@@ -1484,7 +1506,9 @@ export class Tcp {
     }
     this.chCount[i]++;
     this.ip.counters[stats.CNT_TCP_CHALLENGE_ACKS]++;
+    this.why = ev.WHY_CHALLENGE_ACK;
     this.sendAck(i);
+    this.why = 0;
   }
 
   // =====================================================================================
@@ -1502,7 +1526,9 @@ export class Tcp {
       if (this.t2[i] !== OFF && this.t2[i] <= now) this.timer2(i);
       if (this.state[i] !== C.CLOSED && this.tAck[i] !== OFF && this.tAck[i] <= now) {
         this.fl[i] |= F_ACK_NOW;
+        this.why = ev.WHY_DELAYED_ACK;
         this.output(i);
+        this.why = 0;
       }
       if (this.state[i] !== C.CLOSED && this.tRtx[i] !== OFF && this.tRtx[i] <= now) this.retransmitTimeout(i);
       if (this.state[i] !== C.CLOSED && this.tPersist[i] !== OFF && this.tPersist[i] <= now) this.persistTimeout(i);
@@ -1574,7 +1600,9 @@ export class Tcp {
     this.sndNxt[i] = this.sndUna[i];
     const start = this.rtxStart[i];
     this.tRtx[i] = OFF;
+    this.why = ev.WHY_RTO;
     this.output(i);
+    this.why = 0;
     // output() re-armed the timer with the backed-off RTO; R2 still counts from the first try.
     this.rtxStart[i] = start;
   }
@@ -1945,7 +1973,9 @@ export class Tcp {
       const mss = this.cfg.mtu - 40;
       if (ring.free() - cur >= (half < mss ? half : mss)) {
         this.fl[i] |= F_ACK_NOW;
+        this.why = ev.WHY_WINDOW_UPDATE;
         this.output(i);
+        this.why = 0;
       }
     }
     return n;
@@ -1973,7 +2003,9 @@ export class Tcp {
     }
     // RFC 2525 §2.17 (and Linux): closing with unread data loses it, so say so with a RST.
     if (this.rcv[i].len > 0 && s !== C.SYN_SENT) {
+      this.why = ev.WHY_RST_ABORT;
       this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], this.rcvNxt[i], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
+      this.why = 0;
       this.ip.counters[stats.CNT_TCP_RST_SENT]++;
       this.transition(i, s, C.CLOSED, ev.CAUSE_CLOSE);
       this.fl[i] |= F_APP_CLOSED;
@@ -2013,7 +2045,9 @@ export class Tcp {
   /** <SEQ=SND.NXT><CTL=RST> for connection i. */
   private sendRstFor(i: number): void {
     this.ip.counters[stats.CNT_TCP_RST_SENT]++;
+    this.why = ev.WHY_RST_ABORT;
     this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], 0, tcpw.RST, 0, 0, null, 0, 0, -1);
+    this.why = 0;
   }
 
   /** A connection slot number (any slot, held or not), or a StackError (EBADF). */

@@ -54,6 +54,51 @@ export const CAUSE_NAMES: string[] = [
   'send in LISTEN', 'listen', 'listener closed', 'ICMP unreachable', 'keepalive timeout',
 ];
 
+// Why a segment was sent (stack.txReason, set before each frame reaches hal.write; 0 for
+// anything that is not TCP). Teaching views print it beside each arrow.
+/** Not a TCP segment (ICMP, UDP). */
+export const WHY_NONE = 0;
+/** Our SYN (active open). */
+export const WHY_SYN = 1;
+/** Our SYN-ACK (a SYN arrived, or the peer repeated it). */
+export const WHY_SYN_ACK = 2;
+/** New data. */
+export const WHY_DATA = 3;
+/** An ACK owed at once (data arrived: every second segment, out of order, or a FIN). */
+export const WHY_ACK = 4;
+/** The delayed-ACK timer ran out (RFC 9293 §3.8.6.3). */
+export const WHY_DELAYED_ACK = 5;
+/** The application read and the window opened by a useful amount (§3.8.6.2.2). */
+export const WHY_WINDOW_UPDATE = 6;
+/** Our FIN. */
+export const WHY_FIN = 7;
+/** The retransmission timer ran out: resent from SND.UNA (RFC 6298 §5.4). */
+export const WHY_RTO = 8;
+/** Fast retransmit or a NewReno partial ACK (RFC 5681 §3.2, RFC 6582). */
+export const WHY_FAST_RETRANSMIT = 9;
+/** A hole the peer's SACK blocks showed missing (RFC 6675). */
+export const WHY_SACK_RETRANSMIT = 10;
+/** The persist timer: a zero-window probe or a held-back runt (§3.8.6.1). */
+export const WHY_PERSIST = 11;
+/** A keepalive probe (§3.8.4). */
+export const WHY_KEEPALIVE = 12;
+/** A challenge ACK (RFC 5961) or the answer to an unacceptable segment (§3.10.7.4). */
+export const WHY_CHALLENGE_ACK = 13;
+/** A RST for a segment that belongs to no connection or carries an unacceptable ACK (§3.10.7.1-3). */
+export const WHY_RST = 14;
+/** A RST because the application aborted, closed with unread data, or a limit reclaimed the slot. */
+export const WHY_RST_ABORT = 15;
+/** A SYN-ACK carrying a SYN cookie (RFC 4987 §3.6). */
+export const WHY_COOKIE = 16;
+/** TIME-WAIT acknowledges a retransmitted FIN again (§3.10.7.4). */
+export const WHY_TIME_WAIT_ACK = 17;
+/** Printable names, indexed by WHY_*. */
+export const WHY_NAMES: string[] = [
+  '', 'SYN', 'SYN-ACK', 'data', 'ACK', 'delayed ACK', 'window update', 'FIN', 'retransmission timeout',
+  'fast retransmit', 'SACK retransmit', 'persist', 'keepalive', 'challenge ACK', 'RST', 'RST (abort)',
+  'SYN cookie', 'TIME-WAIT ACK',
+];
+
 export class TraceRing {
   /** Records ever made. */
   total: number;

@@ -4,6 +4,7 @@ import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import { StackError } from '../../src/errno.js';
 import * as ipv4 from '../../src/wire/ipv4.js';
+import * as EV from '../../src/trace/events.js';
 
 describe('TCP between two stacks', () => {
   it('connects, moves data both ways, and closes, leaving TIME-WAIT on the side that closed first', () => {
@@ -81,5 +82,38 @@ describe('TCP between two stacks', () => {
     expect(() => p.a.tcpWrite(c, new Uint8Array(1), 0, 1)).toThrow(/shut down for writing/);
     expect(() => p.a.tcpConnect(-1, 80, 0)).toThrow(/not a unicast address/);
     expect(() => p.a.tcpConnect(ipv4.addr(127, 0, 0, 1), 80, 0)).toThrow(/not a unicast address/);
+  });
+});
+
+describe('why each segment was sent (stack.txReason)', () => {
+  it('labels SYN, SYN-ACK, data, delayed ACK, FIN and a retransmission timeout; UDP is WHY_NONE', () => {
+    const p = createPair({ tcpAckDelay: 50 });
+    const whyA: number[] = [];
+    const whyB: number[] = [];
+    const wa = p.link.a.write.bind(p.link.a);
+    const wb = p.link.b.write.bind(p.link.b);
+    let dropNextFromA = false;
+    p.link.a.write = (buf, off, len) => {
+      whyA.push(p.a.txReason);
+      if (dropNextFromA) { dropNextFromA = false; return; }
+      wa(buf, off, len);
+    };
+    p.link.b.write = (buf, off, len) => { whyB.push(p.b.txReason); wb(buf, off, len); };
+    const l = p.b.tcpListen(80, 2);
+    const c = p.a.tcpConnect(p.addrB, 80, 0);
+    let s = -1;
+    p.sim.runWhile(() => (s = p.b.tcpAccept(l)) < 0, p.now() + 5000);
+    dropNextFromA = true; // the first data segment is lost: the RTO resends it
+    p.a.tcpWrite(c, new Uint8Array(10), 0, 10);
+    p.sim.run(p.now() + 3000);
+    p.a.tcpShutdown(c);
+    p.sim.run(p.now() + 1000);
+    p.a.udpSend(p.addrB, 9, 9, new Uint8Array(1), 0, 1);
+    expect(whyA.slice(0, 4)).toEqual([EV.WHY_SYN, EV.WHY_ACK, EV.WHY_DATA, EV.WHY_RTO]);
+    expect(whyA).toContain(EV.WHY_FIN);
+    expect(whyA[whyA.length - 1]).toBe(EV.WHY_NONE);
+    expect(whyB[0]).toBe(EV.WHY_SYN_ACK);
+    expect(whyB).toContain(EV.WHY_DELAYED_ACK);
+    expect(p.b.tcpState(s)).toBe(C.CLOSE_WAIT);
   });
 });
