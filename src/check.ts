@@ -15,15 +15,19 @@ export function isInt(x: unknown): boolean {
   return typeof x === 'number' && x === Math.floor(x) && x - x === 0;
 }
 
-/** x, if it is an integer in lo..hi; else StackError(code). */
-export function intIn(what: string, x: number, lo: number, hi: number, code: number): number {
-  if (!isInt(x) || x < lo || x > hi) throw new StackError(code, what + ' must be an integer in ' + lo + '..' + hi + ', got ' + String(x));
+/**
+ * x, if it is an integer in lo..hi; else StackError(code) naming `what` and `arg`. The message
+ * is built only when it is thrown: these checks run on every read and write, which must not
+ * allocate.
+ */
+export function intIn(what: string, arg: string, x: number, lo: number, hi: number, code: number): number {
+  if (!isInt(x) || x < lo || x > hi) throw new StackError(code, what + ': ' + arg + ' must be an integer in ' + lo + '..' + hi + ', got ' + String(x));
   return x;
 }
 
 /** A port number 1..65535. */
 export function port(what: string, p: number): number {
-  return intIn(what + ': port', p, 1, 65535, EINVAL);
+  return intIn(what, 'port', p, 1, 65535, EINVAL);
 }
 
 /**
@@ -34,8 +38,8 @@ export function range(what: string, buf: Uint8Array, off: number, len: number): 
   if (buf === null || typeof buf !== 'object' || typeof buf.byteLength !== 'number' || (buf as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT !== 1) {
     throw new StackError(EINVAL, what + ': data must be a Uint8Array');
   }
-  intIn(what + ': offset', off, 0, buf.length, EINVAL);
-  intIn(what + ': length', len, 0, buf.length - off, EINVAL);
+  intIn(what, 'offset', off, 0, buf.length, EINVAL);
+  intIn(what, 'length', len, 0, buf.length - off, EINVAL);
 }
 
 /**

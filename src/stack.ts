@@ -18,7 +18,8 @@
  * code); IP options are accepted and ignored; no IP forwarding.
  */
 import type { Hal } from '../hal/hal.js';
-import { resolveConfig, ramFor, SETTINGS, fixedRam } from './config.js';
+import { resolveConfig, ramFor, SETTINGS, SETTING_NAMES, fixedRam } from './config.js';
+import type { Setting } from './config.js';
 import type { Config, StackConfig } from './config.js';
 import { native } from './native.js';
 import * as stats from './stats.js';
@@ -27,10 +28,13 @@ import * as ipv4 from './wire/ipv4.js';
 import * as icmp from './wire/icmp.js';
 import * as udp from './wire/udp.js';
 import * as slip from './wire/slip.js';
-import { Tcp } from './tcp/tcp.js';
 import * as E from './errno.js';
 import * as check from './check.js';
-import type { TcpHandler } from './tcp/tcp.js';
+import { createTcb, tcbRam } from './tcp/tcb.js';
+import type { Tcb, TcpHandler } from './tcp/tcb.js';
+import { poll as tcpPoll } from './tcp/timers.js';
+import { input as tcpInput, icmpError as tcpIcmpError, beginBatch, endBatch } from './tcp/input.js';
+import * as api from './tcp/api.js';
 import type { TraceRing } from './trace/events.js';
 
 /** A UDP receive handler. `data[off, off+len)` is valid only until the handler returns. */
@@ -67,7 +71,8 @@ export class Stack {
   private hal: Hal;
   private mtu: number;
   private decoder: slip.SlipDecoder;
-  private tcp: Tcp;
+  /** The TCP connection table (src/tcp/tcb.ts), passed first to every engine function. */
+  private t: Tcb;
   /** The IP packet being built (the transport layers write their PDU at offset 20). */
   tx: Uint8Array;
   /** The SLIP frame being written. */
@@ -116,8 +121,8 @@ export class Stack {
     this.inside = false;
     this.txReason = 0;
     this.icmpRefilledAt = this.now;
-    this.tcp = new Tcp(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
-    this.trace = this.tcp.trace;
+    this.t = createTcb(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
+    this.trace = this.t.trace;
     // The two closures below are made once, here; the per-packet path only calls them.
     const self = this;
     this.decoder = new slip.SlipDecoder(config.mtu, function (buf: Uint8Array, len: number) {
@@ -134,7 +139,7 @@ export class Stack {
   poll(now: number): number {
     this.now = now;
     this.inside = true;
-    const next = this.tcp.poll(now);
+    const next = tcpPoll(this.t, now);
     this.inside = false;
     return next;
   }
@@ -157,9 +162,9 @@ export class Stack {
     const d = this.decoder;
     // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
     this.inside = true;
-    this.tcp.beginBatch();
+    beginBatch(this.t);
     d.push(buf, off, len);
-    this.tcp.endBatch();
+    endBatch(this.t);
     this.inside = false;
     // The decoder keeps its own counts; mirror them so all drops live in one array.
     this.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
@@ -208,7 +213,7 @@ export class Stack {
     } else if (ip.protocol === ipv4.PROTO_UDP) {
       this.inputUdp(buf, l4, l4len, broadcast);
     } else if (ip.protocol === ipv4.PROTO_TCP) {
-      this.tcp.input(buf, l4, l4len, ip.src, ip.dst, broadcast, this.hal.now());
+      tcpInput(this.t, buf, l4, l4len, ip.src, ip.dst, broadcast, this.hal.now());
     } else {
       this.drops[stats.DROP_IP_PROTOCOL]++;
       // RFC 1122 §3.2.2.1: a host should send protocol unreachable for a protocol it lacks.
@@ -248,7 +253,7 @@ export class Stack {
       this.drops[stats.DROP_ICMP_SOURCE_QUENCH]++;
     } else if (icmp.isError(m.type)) {
       // RFC 9293 MUST-54: hand the error to the connection it quotes; an unclaimed one is dropped.
-      if (!this.tcp.icmpError(m.type, m.code, buf, off + icmp.HEADER_LEN, m.dataLen, this.hal.now())) this.drops[stats.DROP_ICMP_ERROR]++;
+      if (!tcpIcmpError(this.t, m.type, m.code, buf, off + icmp.HEADER_LEN, m.dataLen, this.hal.now())) this.drops[stats.DROP_ICMP_ERROR]++;
     } else {
       this.drops[stats.DROP_ICMP_TYPE]++;
     }
@@ -338,8 +343,8 @@ export class Stack {
    */
   ping(dstAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number): number {
     const dst = check.dest('ping', dstAddr, this.addr, true);
-    check.intIn('ping: identifier', ident, 0, 65535, E.EINVAL);
-    check.intIn('ping: sequence number', seqNo, 0, 65535, E.EINVAL);
+    check.intIn('ping', 'identifier', ident, 0, 65535, E.EINVAL);
+    check.intIn('ping', 'sequence number', seqNo, 0, 65535, E.EINVAL);
     check.range('ping', data, off, len);
     if (len > this.mtu - L4 - icmp.HEADER_LEN) return -E.EMSGSIZE;
     native.copy(this.tx, L4 + icmp.HEADER_LEN, data, off, len);
@@ -397,8 +402,8 @@ export class Stack {
    */
   udpSend(dstAddr: number, dstPort: number, srcPort: number, buf: Uint8Array, off: number, len: number): number {
     const dst = check.dest('udpSend', dstAddr, this.addr, true);
-    check.port('udpSend: destination', dstPort);
-    check.port('udpSend: source', srcPort);
+    check.intIn('udpSend', 'destination port', dstPort, 1, 65535, E.EINVAL);
+    check.intIn('udpSend', 'source port', srcPort, 1, 65535, E.EINVAL);
     check.range('udpSend', buf, off, len);
     if (len > this.mtu - L4 - udp.HEADER_LEN) return -E.EMSGSIZE;
     native.copy(this.tx, L4 + udp.HEADER_LEN, buf, off, len);
@@ -412,126 +417,98 @@ export class Stack {
     return len;
   }
 
-  // ---- TCP API (RFC 9293 §3.9; see src/tcp/tcp.ts) --------------------------------------
+  // ---- TCP API (RFC 9293 §3.9; src/tcp/api.ts checks the arguments and does the work) -----
   // Handles: connections are 0..tcpConns-1, listeners LISTENER_BASE + index. Results are data
   // or a negative errno; misuse throws StackError (src/errno.ts) before anything is sent.
 
   /** The default event handler, for handles without their own: (handle, EV_*, detail). */
-  onTcp(handler: TcpHandler): void {
-    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'onTcp: handler must be a function');
-    this.tcp.onEvent(handler);
-  }
+  onTcp(handler: TcpHandler): void { api.tcpOnEvent(this.t, handler); }
   /** Give a connection or a listener its own handler (a listener's passes to the connections it accepts). */
-  tcpSetHandler(handle: number, handler: TcpHandler): void {
-    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpSetHandler: handler must be a function');
-    this.tcp.setHandler(handle, handler);
-  }
+  tcpSetHandler(handle: number, handler: TcpHandler): void { api.tcpSetHandler(this.t, handle, handler); }
   /** Passive OPEN: a listener handle, or -EADDRINUSE / -ENOBUFS. `handler` is the listener's own (optional). */
-  tcpListen(port: number, backlog: number, handler?: TcpHandler): number {
-    check.port('tcpListen', port);
-    check.intIn('tcpListen: backlog', backlog, 1, 255, E.EINVAL);
-    if (handler !== undefined && typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpListen: handler must be a function');
-    return this.tcp.listen(port, backlog, handler);
-  }
+  tcpListen(port: number, backlog: number, handler?: TcpHandler): number { return api.tcpListen(this.t, port, backlog, handler); }
   /** Stop listening. */
-  tcpUnlisten(listener: number): void { this.tcp.unlisten(listener); }
+  tcpUnlisten(listener: number): void { api.tcpUnlisten(this.t, listener); }
   /** A connection from the listener's accept queue, or -EAGAIN. */
-  tcpAccept(listener: number): number { return this.tcp.accept(listener); }
+  tcpAccept(listener: number): number { return api.tcpAccept(this.t, listener); }
   /**
    * Active OPEN from local port srcPort (0 = ephemeral): the connection handle (SYN-SENT), or
    * -EADDRINUSE / -ENOBUFS. `handler` is the connection's own (optional).
    */
   tcpConnect(dstAddr: number, dstPort: number, srcPort: number, handler?: TcpHandler): number {
-    const dst = check.dest('tcpConnect', dstAddr, this.addr, false);
-    check.port('tcpConnect', dstPort);
-    if (srcPort !== 0) check.port('tcpConnect: local', srcPort);
-    if (handler !== undefined && typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'tcpConnect: handler must be a function');
-    const c = this.tcp.connect(dst, dstPort, srcPort, handler);
+    const c = api.tcpConnect(this.t, dstAddr, dstPort, srcPort, handler);
     this.wake();
     return c;
   }
   /** RFC 793 §3.9: turn a listening endpoint into an active one (LISTEN -> SYN-SENT). */
   tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number {
-    const dst = check.dest('tcpConnectFrom', dstAddr, this.addr, false);
-    check.port('tcpConnectFrom', dstPort);
-    const c = this.tcp.connectFrom(listener, dst, dstPort);
+    const c = api.tcpConnectFrom(this.t, listener, dstAddr, dstPort);
     this.wake();
     return c;
   }
   /** Queue buf[off, off+len): the octets the send ring took, -EAGAIN when it is full, -errno once the connection is over. */
   tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number {
-    check.range('tcpWrite', buf, off, len);
-    const n = this.tcp.write(conn, buf, off, len);
+    const n = api.tcpWrite(this.t, conn, buf, off, len);
     this.wake();
     return n;
   }
   /** Read into buf[off, off+len): octets read, 0 at the end of the stream, -EAGAIN when none yet, -errno after a reset or timeout. */
   tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number {
-    check.range('tcpRead', buf, off, len);
-    const n = this.tcp.read(conn, buf, off, len);
+    const n = api.tcpRead(this.t, conn, buf, off, len);
     this.wake();
     return n;
   }
   /** Half-close: FIN after the queued data. */
   tcpShutdown(conn: number): void {
-    this.tcp.shutdown(conn);
+    api.tcpShutdown(this.t, conn);
     this.wake();
   }
   /** Close: the application lets go of the handle. */
   tcpClose(conn: number): void {
-    this.tcp.close(conn);
+    api.tcpClose(this.t, conn);
     this.wake();
   }
   /** Abort: RST, the slot is free at once. */
-  tcpAbort(conn: number): void { this.tcp.abort(conn); }
+  tcpAbort(conn: number): void { api.tcpAbort(this.t, conn); }
   /** The RFC 9293 state of a handle (LISTEN for a listener). */
-  tcpState(handle: number): number { return this.tcp.getState(handle); }
+  tcpState(handle: number): number { return api.tcpState(this.t, handle); }
   /** The pending error of a connection (like SO_ERROR), cleared by reading. */
-  tcpError(conn: number): number { return this.tcp.takeError(conn); }
+  tcpError(conn: number): number { return api.tcpError(this.t, conn); }
   /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
-  tcpSetNoDelay(conn: number, on: boolean): void { this.tcp.setNoDelay(conn, on === true); }
+  tcpSetNoDelay(conn: number, on: boolean): void { api.tcpSetNoDelay(this.t, conn, on === true); }
   /** Keepalive on or off for one connection (off by default). */
   tcpSetKeepAlive(conn: number, on: boolean): void {
-    this.tcp.setKeepAlive(conn, on === true);
+    api.tcpSetKeepAlive(this.t, conn, on === true);
     this.wake();
   }
   /** R2 (give up retransmitting after this long, ms) for one connection. */
-  tcpSetR2(conn: number, ms: number): void {
-    check.intIn('tcpSetR2: R2 (ms)', ms, 1, 86400000, E.EINVAL);
-    this.tcp.setR2(conn, ms);
-  }
+  tcpSetR2(conn: number, ms: number): void { api.tcpSetR2(this.t, conn, ms); }
   /** cwnd, ssthresh, SND.WND and RTO of a connection into out[0..3] (tests, tools). */
-  tcpCongestion(conn: number, out: Int32Array): void {
-    if (!(out instanceof Int32Array) || out.length < 4) throw new E.StackError(E.EINVAL, 'tcpCongestion: out must be an Int32Array of 4');
-    this.tcp.congestion(conn, out);
-  }
+  tcpCongestion(conn: number, out: Int32Array): void { api.tcpCongestion(this.t, conn, out); }
   /** Connections in a state. */
-  tcpCount(state: number): number {
-    check.intIn('tcpCount: state', state, 0, 10, E.EINVAL);
-    return this.tcp.count(state);
-  }
+  tcpCount(state: number): number { return api.tcpCount(this.t, state); }
   /** Connection slots in use (a free table reads 0). */
-  tcpInUse(): number { return this.tcp.inUse(); }
+  tcpInUse(): number { return api.tcpInUse(this.t); }
   /** The raw RFC 9293 state array, by slot (netstat-like tools). */
-  tcpStates(): Uint8Array { return this.tcp.state; }
+  tcpStates(): Uint8Array { return this.t.st; }
   /** Endpoint, sequence numbers and queues of slot i into out[0..8] (tools). */
-  tcpEndpoint(i: number, out: Int32Array): void {
-    if (!(out instanceof Int32Array) || out.length < 8) throw new E.StackError(E.EINVAL, 'tcpEndpoint: out must be an Int32Array of 8 or 9');
-    this.tcp.endpoint(i, out);
-  }
+  tcpEndpoint(i: number, out: Int32Array): void { api.tcpEndpoint(this.t, i, out); }
 
   // ---- introspection ------------------------------------------------------------------
 
   /** Exact bytes of the typed arrays this stack allocated (equals config's ramFor()). */
   ramBudget(): number {
     return this.decoder.buf.byteLength + this.tx.byteLength + this.txFrame.byteLength +
-      this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength + this.tcp.ramBytes();
+      this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength + tcbRam(this.t);
   }
 
   /** The budget item by item: [setting, bytes] pairs (host tools; allocates). */
   ramReport(): [string, number][] {
     const out: [string, number][] = [['counters and hash state (fixed)', fixedRam()]];
-    for (let i = 0; i < SETTINGS.length; i++) out.push([SETTINGS[i].name, SETTINGS[i].ram(this.config)]);
+    for (let k = 0; k < SETTING_NAMES.length; k++) {
+      const s = SETTINGS[SETTING_NAMES[k]] as Setting<unknown>;
+      out.push([SETTING_NAMES[k], s.ram !== undefined ? s.ram(this.config) : 0]);
+    }
     return out;
   }
 

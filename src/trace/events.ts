@@ -123,6 +123,11 @@ export class TraceRing {
     return this.total < cap ? this.total : cap;
   }
 
+  /** Bytes a ring of `capacity` entries takes: time (8), connection (2), from, to, cause. */
+  static bytesFor(capacity: number): number {
+    return 13 * capacity;
+  }
+
   /** Bytes of storage (for the RAM budget). */
   bytes(): number {
     return this.times.byteLength + this.conns.byteLength + this.froms.byteLength + this.tos.byteLength + this.causes.byteLength;

@@ -31,7 +31,7 @@ import type { SerialHal } from '../../hal/serialport.js';
 import { createStack } from '../../src/stack.js';
 import type { Stack } from '../../src/stack.js';
 import type { StackConfig } from '../../src/config.js';
-import type { TcpHandler } from '../../src/tcp/tcp.js';
+import type { TcpHandler } from '../../src/tcp/tcb.js';
 import { startApp } from '../../firmware/app.js';
 import * as C from '../../src/tcp/constants.js';
 import { EAGAIN, errnoName } from '../../src/errno.js';

@@ -1,13 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Assembler } from '../../src/storage/assembler.js';
-import { Ring } from '../../src/storage/ring.js';
+import * as A from '../../src/storage/assembler.js';
+import { createRing, ringWrite, ringWriteAt, ringCommit, ringRead } from '../../src/storage/ring.js';
 
-const ranges = (a: Assembler) => [...Array(a.count).keys()].map((k) => [a.start(k), a.end(k)]);
+/**
+ * One assembler block of capacity `cap` inside a larger Int32Array, at a base that is not 0
+ * (as a connection table holds them), with guard words around it that must never change.
+ */
+function block(cap: number) {
+  const base = 3;
+  const words = A.asmWords(cap);
+  const arr = new Int32Array(base + words + 3).fill(0x5a5a5a5a);
+  const a = arr;
+  A.asmClear(a, base);
+  const guards = () => {
+    for (let k = 0; k < base; k++) expect(arr[k]).toBe(0x5a5a5a5a);
+    for (let k = base + words; k < arr.length; k++) expect(arr[k]).toBe(0x5a5a5a5a);
+  };
+  return {
+    get count() { guards(); return a[base]; },
+    add: (s: number, e: number) => A.asmAdd(a, base, cap, s, e),
+    advance: (n: number) => A.asmAdvance(a, base, n),
+    trim: (l: number) => A.asmTrim(a, base, l),
+    covered: () => A.asmCovered(a, base),
+    nextHole: (s: number) => A.asmNextHole(a, base, s),
+    highest: () => A.asmHighest(a, base),
+    find: (s: number) => A.asmFind(a, base, s),
+    start: (k: number) => a[base + 1 + 2 * k],
+    end: (k: number) => a[base + 2 + 2 * k],
+  };
+}
+type Block = ReturnType<typeof block>;
+
+const ranges = (a: Block) => [...Array(a.count).keys()].map((k) => [a.start(k), a.end(k)]);
 
 describe('Assembler', () => {
   it('merges overlapping and touching ranges and keeps them sorted', () => {
-    const a = new Assembler(4);
+    const a = block(4);
     a.add(20, 30);
     a.add(50, 60);
     a.add(10, 15);
@@ -19,7 +48,7 @@ describe('Assembler', () => {
   });
 
   it('refuses a range that would need a fifth hole, but still merges into existing ones', () => {
-    const a = new Assembler(2);
+    const a = block(2);
     expect(a.add(10, 20)).toBe(true);
     expect(a.add(30, 40)).toBe(true);
     expect(a.add(50, 60)).toBe(false);
@@ -28,7 +57,7 @@ describe('Assembler', () => {
   });
 
   it('advances RCV.NXT through the ranges the new data joins', () => {
-    const a = new Assembler(4);
+    const a = block(4);
     a.add(10, 20);
     a.add(30, 40);
     expect(a.advance(5)).toBe(5);
@@ -39,7 +68,7 @@ describe('Assembler', () => {
   });
 
   it('works across the 2^32 wrap', () => {
-    const a = new Assembler(4);
+    const a = block(4);
     a.add(-10, 5); // 0xfffffff6 .. 5
     a.add(-30, -20);
     expect(ranges(a)).toEqual([[-30, -20], [-10, 5]]);
@@ -50,8 +79,8 @@ describe('Assembler', () => {
   it('reassembles any arrival order of segments exactly (model check with a ring)', () => {
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(199), fc.integer({ min: 1, max: 40 })), { maxLength: 30 }), fc.integer({ min: -5000, max: 5000 }), (segs, isn) => {
       const data = Uint8Array.from({ length: 240 }, (_, i) => (i * 31 + 7) & 0xff);
-      const ring = new Ring(new Uint8Array(256));
-      const asm = new Assembler(4);
+      const ring = createRing(new Uint8Array(256), 0, 256);
+      const asm = block(4);
       let nxt = isn | 0;
       const all = [...segs, [0, 240] as [number, number]];
       for (const [off, len0] of all) {
@@ -60,25 +89,25 @@ describe('Assembler', () => {
         const rel = (seq - nxt) | 0;
         if (rel + len <= 0) continue; // old
         if (rel > 0) {
-          ring.writeAt(rel, data, off, len);
+          ringWriteAt(ring, rel, data, off, len);
           asm.add(seq, (seq + len) | 0);
         } else {
           const skip = -rel;
-          ring.write(data, off + skip, len - skip);
+          ringWrite(ring, data, off + skip, len - skip);
           nxt = (nxt + len - skip) | 0;
           const joined = asm.advance(nxt);
-          ring.commit((joined - nxt) | 0);
+          ringCommit(ring, (joined - nxt) | 0);
           nxt = joined;
         }
       }
       const out = new Uint8Array(240);
-      expect(ring.read(out, 0, 240)).toBe(240);
+      expect(ringRead(ring, out, 0, 240)).toBe(240);
       expect(out).toEqual(data);
       expect(nxt).toBe((isn + 240) | 0);
     }));
   });
   it('as a SACK scoreboard: trim, covered, nextHole, highest and find', () => {
-    const a = new Assembler(4);
+    const a = block(4);
     a.add(100, 200);
     a.add(300, 350);
     a.add(400, 500);
@@ -109,7 +138,7 @@ describe('Assembler', () => {
       fc.integer({ min: -0x80000000, max: 0x7fffffff }),
       fc.array(fc.tuple(fc.boolean(), fc.nat(120), fc.nat(40))),
       (base, ops) => {
-        const a = new Assembler(4);
+        const a = block(4);
         const held = new Uint8Array(200);
         let left = 0;
         for (const [isTrim, at, len] of ops) {
