@@ -89,6 +89,7 @@ export function reasonKey(r: RunResult): string {
     return r.verdict + ': ' + r.reason.replace(/ ?\((first at )?line \d+\)/g, '').replace(/\b(of|ours:|MTU|kind) \d+\b/g, '$1 N')
       .replace(/=(ipv6|\d+)\b/g, '=…').replace(/\| .*$/, '').trim();
   }
+  if (r.verdict === 'syntax') return 'syntax: ' + r.message.replace(/^syntax: /, '').replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'N');
   const what = r.message.replace(/: expected .*$/, '').replace(/"[^"]*"/g, '"…"').replace(/\d+/g, 'N');
   return r.verdict + ': ' + what;
 }

@@ -1532,11 +1532,11 @@ class Runner {
     return flags;
   }
 
-  /** A new connection inherits the settings made on its socket or listener before it existed. */
-  private applyInherited(from: FdEntry, h: number): void {
-    if (from.noDelay !== null) this.api.setNoDelay(h, from.noDelay);
-    if (from.keepAlive !== null) this.api.setKeepAlive(h, from.keepAlive);
-    if (from.r2 !== null) this.api.setR2(h, from.r2);
+  /** A new connection inherits the settings made on its socket or listener before it existed (noted when the stack lacks one). */
+  private applyInherited(from: FdEntry, h: number, line: number): void {
+    if (from.noDelay !== null && !this.api.setNoDelay(h, from.noDelay)) this.rely(line, 'the socket option TCP_NODELAY');
+    if (from.keepAlive !== null && !this.api.setKeepAlive(h, from.keepAlive)) this.rely(line, 'the socket option SO_KEEPALIVE');
+    if (from.r2 !== null && !this.api.setR2(h, from.r2)) this.rely(line, 'the socket option TCP_USER_TIMEOUT');
   }
 
   /** connect(): start an active open. */
@@ -1546,7 +1546,7 @@ class Runner {
     e.handle = e.kind === 'listener' ? this.api.connectFrom(e.handle, this.remoteAddr, this.remotePort)
       : this.api.connect(this.remoteAddr, this.remotePort, this.localPort);
     e.kind = 'conn';
-    this.applyInherited(e, e.handle);
+    this.applyInherited(e, e.handle, st.line);
     return st.time.range === '...' ? null : { ret: -1, errno: 'EINPROGRESS' };
   }
 
@@ -1603,7 +1603,7 @@ class Runner {
         let fd = st.ret;
         if (fd < 0 || this.fds.has(fd)) { fd = 3; while (this.fds.has(fd)) fd++; }
         this.fds.set(fd, { kind: 'conn', handle: conn, readOff: 0, linger0: e.linger0, nonblock: false, noDelay: null, keepAlive: null, r2: null });
-        this.applyInherited(e, conn);
+        this.applyInherited(e, conn, st.line);
         return { ret: fd, errno: null };
       }
       case 'connect':
