@@ -1062,13 +1062,16 @@ class Runner {
   }
 
   /**
-   * Whether a `>` statement follows statement i at the same instant with only calls, commands
-   * or Python blocks (`+0`) between: then a waiting packet may still be claimed by it (a script
-   * may list a call made at the same moment before the packet an earlier call sent). An
-   * inbound packet in between ends the instant: what was sent before it had to be listed first.
+   * Whether statement i is a call, command or Python block and a `>` statement follows it at
+   * the same instant with only such statements (`+0`) between: then packets sent at this very
+   * instant may still be claimed by it (a script may list a call made at the same moment before
+   * the packet an earlier call sent). An inbound packet ends the instant: what was sent before
+   * it had to be listed first.
    */
   private claimedSoon(i: number): boolean {
     const sts = this.script.statements;
+    if (sts[i].type === 'packet') return false;
+    for (const c of this.queue) if (c.time !== this.now) return false;
     for (let j = i + 1; j < sts.length; j++) {
       const x = sts[j];
       if (x.time.kind !== 'rel' || x.time.ms !== 0 || x.time.range !== null) return false;
