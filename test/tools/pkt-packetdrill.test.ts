@@ -538,6 +538,14 @@ describe('pkt verdicts: unsupported features and OS choices', () => {
     expect(i.reason).toMatch(/^ICMP errors do not reach a connecting socket/);
   });
 
+  it('os-choice: a RST in LAST-ACK reported as ECONNRESET (the stack closes, as RFC 9293 says, without the signal)', () => {
+    const lastAck = active + '+0.1 < F. 1:1(0) ack 1 win 1000\n+0 > . 1:1(0) ack 2\n+0 shutdown(3, SHUT_WR) = 0\n+0 > F. 1:1(0) ack 2\n+0.1 < R 2:2(0) win 1000\n';
+    const r = runScript(lastAck + '+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n');
+    expect(r).toMatchObject({ verdict: 'os-choice', line: 11, reason: 'a RST in LAST-ACK reported as ECONNRESET (FreeBSD; RFC 9293 §3.10.7.4 only closes the connection in that state)' });
+    // ESTABLISHED: the reset is reported (MUST-12), so expecting nothing is a plain failure.
+    expect(runScript(active + '+0.1 < R 1:1(0) win 1000\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0\n').verdict).toBe('fail');
+  });
+
   it('keeps a plain divergence a failure', () => {
     const r = runScript(passive + '+0 < P. 1:11(10) ack 1 win 1000\n+0 > . 1:1(0) ack 12\n');
     expect(r).toMatchObject({ verdict: 'fail', reason: '', line: 9 });

@@ -717,7 +717,7 @@ class Runner {
   /** OS choices a set-up command selected, by sysctl name. */
   private osChoices = new Map<string, { line: number; what: string; after: number; scope?: Scope }>();
   /** What the failure classifiers look at: the peer's last segment, and its data since our last ACK. */
-  private lastIn: { flags: number; seq: number; len: number; left: boolean; toListener: boolean } | null = null;
+  private lastIn: { flags: number; seq: number; len: number; left: boolean; toListener: boolean; stateBefore: number } | null = null;
   private dataSinceAck: { seq: number; len: number }[] = [];
   private icmpSeen = false;
   /** Option kinds (and 'ecn') of the SYN the script last expected from us. */
@@ -1038,6 +1038,11 @@ class Runner {
     // A SYN-ACK arriving at a listener.
     if (d.kind === 'unexpected' && got !== null && (got.flags & tcp.RST) && last !== null && last.toListener && (last.flags & (tcp.SYN | tcp.ACK)) === (tcp.SYN | tcp.ACK)) {
       return 'a SYN-ACK arriving at a listener is dropped (FreeBSD; RFC 9293 §3.10.7.2 answers it with <SEQ=SEG.ACK><CTL=RST>)';
+    }
+    // A RST in CLOSING / LAST-ACK / TIME-WAIT: RFC 9293 §3.10.7.4 closes without a reset signal.
+    if (d.kind === 'so_error' && last !== null && (last.flags & tcp.RST) && /expected \[ECONNRESET\] vs actual \[0\]/.test(d.message) &&
+        (last.stateBefore === C.CLOSING || last.stateBefore === C.LAST_ACK || last.stateBefore === C.TIME_WAIT)) {
+      return 'a RST in ' + C.STATE_NAMES[last.stateBefore] + ' reported as ECONNRESET (FreeBSD; RFC 9293 §3.10.7.4 only closes the connection in that state)';
     }
     // ICMP errors while connecting: BSD keeps them from the application.
     if (d.kind === 'so_error' && this.icmpSeen && /^getsockopt SO_ERROR: expected \[0\]/.test(d.message)) {
@@ -1394,7 +1399,7 @@ class Runner {
     for (const e of this.fds.values()) if (e.kind === 'listener') listener = true;
     let conn = false;
     for (const e of this.fds.values()) if (e.kind === 'conn') conn = true;
-    this.lastIn = { flags: sp.flags, seq: sp.seq, len: sp.len, left, toListener: listener && !conn && !this.issKnown };
+    this.lastIn = { flags: sp.flags, seq: sp.seq, len: sp.len, left, toListener: listener && !conn && !this.issKnown, stateBefore: this.connState() };
     if (sp.len > 0 && !(sp.flags & tcp.SYN)) this.dataSinceAck.push({ seq: sp.seq, len: sp.len });
   }
 
