@@ -458,6 +458,8 @@ export class Stack {
     this.wake();
     return n;
   }
+  /** Like tcpRead, but the octets stay in the receive ring (recv with MSG_PEEK). */
+  tcpPeek(conn: number, buf: Uint8Array, off: number, len: number): number { return api.tcpPeek(this.t, conn, buf, off, len); }
   /** Half-close: FIN after the queued data. */
   tcpShutdown(conn: number): void {
     api.tcpShutdown(this.t, conn);

@@ -20,7 +20,7 @@ import * as check from '../check.js';
 import * as tcpw from '../wire/tcp.js';
 import * as stats from '../stats.js';
 import * as ev from '../trace/events.js';
-import { ringWrite, ringRead, ringFree } from '../storage/ring.js';
+import { ringWrite, ringRead, ringPeek, ringFree } from '../storage/ring.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, SND_UNA, SND_NXT, SND_MAX, SND_WND, RCV_NXT, CWND, SSTHRESH, R2, LISTENER,
   RTO, T_2, T_KEEP, PENDING, ERROR, KEEP_PROBES, LS_PORT, LS_BACKLOG, LS_PENDING, LS_WORDS, F_APP, F_ACCEPT_Q,
@@ -231,6 +231,23 @@ export function tcpRead(t: Tcb, conn: number, buf: Uint8Array, off: number, len:
     }
   }
   return n;
+}
+
+/**
+ * Look at what tcpRead would return without consuming it (recv with MSG_PEEK): the same
+ * results, the octets copied but left in the receive ring, and no window update.
+ */
+export function tcpPeek(t: Tcb, conn: number, buf: Uint8Array, off: number, len: number): number {
+  check.range('tcpPeek', buf, off, len);
+  const i = owned(t, conn, 'tcpPeek');
+  const ring = t.rcv[i];
+  if (ring.len === 0) {
+    const e = t.u8[i * W8 + ERROR];
+    if (t.st[i] === C.CLOSED && e !== E.E_OK) return -e;
+    if ((t.v[i * W32 + FL] & F_FIN_RCVD) || t.st[i] === C.CLOSED) return 0;
+    return -E.EAGAIN;
+  }
+  return ringPeek(ring, buf, off, 0, len);
 }
 
 /** Half-close (SHUT_WR): a FIN follows the queued data; reading goes on. */

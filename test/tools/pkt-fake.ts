@@ -252,6 +252,13 @@ class FakeStack implements TcpStack {
     this.rx.splice(0, n);
     return n;
   }
+  tcpPeek(_c: number, buf: Uint8Array, off: number, len: number): number {
+    if (this.reset) return -104;
+    if (this.rx.length === 0) return this.eof ? 0 : -11;
+    const n = Math.min(len, this.rx.length);
+    for (let i = 0; i < n; i++) buf[off + i] = this.rx[i];
+    return n;
+  }
   tcpShutdown(c: number): void {
     this.tcpClose(c);
   }

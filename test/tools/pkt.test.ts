@@ -267,7 +267,7 @@ describe('pkt runner against a scripted fake stack', () => {
       const r = runScript(SERVER, { createStack: fakeStack(), strict });
       expect(r.message).toBe('');
       expect(r).toMatchObject({ ok: true, line: 0, statements: 21, strict });
-      expect(r.ignored).toEqual(['ignored: line 2: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0 (option not modelled)']);
+      expect(r.ignored).toEqual(['ignored: line 2: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0 (no effect here: only another listener keeps tcpListen from a port)']);
     }
   });
 
@@ -343,7 +343,7 @@ describe('pkt runner against a scripted fake stack', () => {
     const ok = runScript(head + '+0.05 < S. 0:0(0) ack 1 win 1000 <mss 1000>\n+0 > . 1:1(0) ack 1\n+0 write(3, ..., 5) = 5\n+0 > P. 1:6(5) ack 1\n',
       { createStack: fakeStack(), strict: true });
     expect(ok.message).toBe('');
-    expect(ok.ignored).toEqual(['ignored: line 2: fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0']);
+    expect(ok.ignored).toEqual([]); // fcntl F_SETFL is modelled: the fd's O_NONBLOCK flag
     const refused = head + '+0.05 < R. 0:0(0) ack 1 win 0\n+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n';
     expect(runScript(refused, { createStack: fakeStack() }).message).toBe('');
     const wrong = runScript(refused.replace('[ECONNREFUSED]', '[0]'), { createStack: fakeStack() });
@@ -504,9 +504,9 @@ describe('pkt runner against a scripted fake stack', () => {
 
   it('reports syntax errors, scripts using fds they never opened, unsupported calls, stacks that throw or lack TCP', () => {
     expect(runScript('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < Q 0:0(0)\n', { createStack: fakeStack() }))
-      .toMatchObject({ ok: false, line: 2, message: 'syntax: bad TCP flags "Q": use S F R P . U E W (. is ACK)' });
+      .toMatchObject({ ok: false, verdict: 'syntax', line: 2, message: 'syntax: bad TCP flags "Q": use S F R P . U E W (. is ACK) or - for none' });
     expect(runScript('0 listen(7, 1) = 0\n', { createStack: fakeStack() })).toMatchObject({ ok: false, line: 1, message: 'listen: fd "7" is not open in this script' });
-    expect(runScript('0 sendfile(3) = 0\n', { createStack: fakeStack() })).toMatchObject({ ok: false, line: 1, message: 'sendfile: this runner does not support that call' });
+    expect(runScript('0 sendfile(3) = 0\n', { createStack: fakeStack() })).toMatchObject({ ok: false, verdict: 'unsupported', line: 1, reason: 'the call sendfile()', message: 'unsupported: the call sendfile()' });
     const boom: StackFactory = (c, hal) => Object.assign(fakeStack()(c, hal), { tcpAccept() { throw new Error('boom'); } });
     const b = runScript(LISTEN + '+0 accept(3, ..., ...) = -1 EAGAIN\n', { createStack: boom });
     expect(b).toMatchObject({ ok: false, line: 5 });
@@ -567,11 +567,11 @@ describe('pkt command', () => {
     const status = pktMain([dir], (l) => out.push(l), { createStack: fakeStack() });
     expect(status).toBe(1);
     expect(out[0]).toBe('PASS ' + join(dir, 'a.pkt') + ' (21 lines, 1 ignored)');
-    expect(out[1]).toBe('  ignored: line 2: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0 (option not modelled)');
+    expect(out[1]).toBe('  ignored: line 2: setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0 (no effect here: only another listener keeps tcpListen from a port)');
     expect(out[2]).toBe('FAIL ' + join(dir, 'sub', 'b.pkt') + ':6 flags: expected "S 0:0(0) ack 1 win 1024 <mss 256>" at 0.100 vs actual "S. 0:0(0) ack 1 win 1024 <mss 256>" at 0.100');
     expect(out.slice(4, -1).every((l) => l.startsWith('  | '))).toBe(true);
     expect(out[out.length - 2]).toBe('  | 0.100 stack > peer  S. 0:0(0) ack 1 win 1024 <mss 256>');
-    expect(JSON.parse(out[out.length - 1])).toEqual({ passed: 1, failed: 1, ignored: 2, scripts: 2 });
+    expect(JSON.parse(out[out.length - 1])).toEqual({ passed: 1, failed: 1, unsupported: 0, osChoice: 0, ignored: 2, scripts: 2 });
     const strictOut: string[] = [];
     expect(pktMain(['--strict', '--tolerance', '5', '--ladder', join(dir, 'a.pkt')], (l) => strictOut.push(l), { createStack: fakeStack() })).toBe(0);
     expect(strictOut.filter((l) => l.startsWith('  | '))).toHaveLength(runScript(SERVER, { createStack: fakeStack() }).ladder.length);
@@ -592,7 +592,7 @@ describe('pkt command', () => {
     writeFileSync(join(dir, 'bad.pkt'), '// slipstack: strict\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0) <mss 1000,bogus>\n');
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/pkt/cli.ts', join(dir, 'bad.pkt')], { encoding: 'utf8' });
     expect(r.stdout).toContain('FAIL ' + join(dir, 'bad.pkt') + ':3 syntax: unknown or malformed TCP option "bogus"');
-    expect(r.stdout.trim().split('\n').pop()).toBe('{"passed":0,"failed":1,"ignored":0,"scripts":1}');
+    expect(r.stdout.trim().split('\n').pop()).toBe('{"passed":0,"failed":1,"unsupported":0,"osChoice":0,"ignored":0,"scripts":1}');
     expect(r.status).toBe(1);
   }));
 });
