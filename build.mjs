@@ -2,12 +2,20 @@
 /**
  * Build: checks the board language subset, then bundles with esbuild.
  *
- *   dist/espruino.js   firmware/espruino.ts for Espruino (iife, es2015, minified)
- *   dist/kaluma.js     firmware/kaluma.ts for Kaluma (iife, es2019, minified)
+ *   dist/<out>         one bundle per board profile (firmware/profiles.mjs): dist/espruino.js
+ *                      (pico, the Espruino default), dist/espruino-puck.js, dist/kaluma.js
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
- *   dist/sizes.json    { espruino: {raw, gzip}, kaluma: {raw, gzip} } for the bench
+ *   dist/sizes.json    { <profile>: {raw, gzip, out}, ... } for the bench
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=espruino,kaluma,slipstack]`.
+ * A board bundle is built in two passes. The first bundles the profile's entry as ESM with
+ * src/features.ts and firmware/profile.ts replaced by the profile's switches and its
+ * configuration (resolved here, at build time), so esbuild drops the code a switch leaves out;
+ * the second bundles that output again for the board (iife, minified, the subset flags), which
+ * also drops every function the first pass left unreferenced. A bundle over its profile's
+ * size budget fails the build.
+ *
+ * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack]` (a bundle's
+ * file name works too: `--only=espruino` is pico).
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
  * (the sandbox tests use it) and then leaves dist/sizes.json alone. The board bundles are
@@ -26,7 +34,7 @@ import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -113,6 +121,51 @@ function printEsbuildErrors(name, e) {
   console.error(`build: ${name} failed`);
 }
 
+/** The board profiles (firmware/profiles.mjs). */
+const { PROFILES } = await import(pathToFileURL(join(ROOT, 'firmware', 'profiles.mjs')).href);
+
+/** src/features.ts as a profile has it. */
+function featuresModule(features) {
+  return Object.keys(features).map((k) => `export const ${k} = ${features[k] ? 'true' : 'false'};`).join('\n') + '\n';
+}
+
+/** The profile's configuration, resolved by src/config.ts built with the profile's features (so its defaults agree). */
+async function resolveProfileConfig(profile) {
+  const r = await esbuild.build({
+    entryPoints: [join(ROOT, 'src', 'config.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false,
+    logLevel: 'silent', plugins: [replace(/[\\/]src[\\/]features\.ts$/, featuresModule(profile.features))],
+  });
+  const mod = await import('data:text/javascript;base64,' + Buffer.from(r.outputFiles[0].text).toString('base64'));
+  return mod.resolveConfig(profile.config);
+}
+
+/** An esbuild plugin that gives files matching `filter` the contents `text` (TypeScript). */
+function replace(filter, text) {
+  return { name: 'replace', setup(b) { b.onLoad({ filter }, () => ({ contents: text, loader: 'ts' })); } };
+}
+
+/** Build one board profile: pass 1 (ESM, profile modules swapped in), pass 2 (the board bundle). */
+async function buildProfile(name, profile) {
+  const config = await resolveProfileConfig(profile);
+  const profileModule = `export const PROFILE = ${JSON.stringify(name)};\nexport const CONFIG = ${JSON.stringify(config)};\n`;
+  const pass1 = await esbuild.build({
+    entryPoints: [join(ROOT, profile.entry)], bundle: true, format: 'esm', platform: 'neutral', target: profile.target,
+    minifySyntax: true, write: false, metafile: true, absWorkingDir: ROOT, logLevel: 'silent', supported: BOARD_SUPPORTED,
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } }, external: BOARD_EXTERNALS,
+    plugins: [
+      replace(/[\\/]src[\\/]features\.ts$/, featuresModule(profile.features)),
+      replace(/[\\/]firmware[\\/]profile\.ts$/, profileModule),
+    ],
+  });
+  const inputs = Object.keys(pass1.metafile.inputs).map((p) => resolve(ROOT, p));
+  const options = boardOptions(profile.entry, profile.out, profile.target);
+  options.entryPoints = undefined;
+  options.stdin = { contents: pass1.outputFiles[0].text, loader: 'js', resolveDir: ROOT, sourcefile: profile.entry };
+  options.metafile = false;
+  const pass2 = await esbuild.build(options);
+  return { out: pass2.outputFiles[0], inputs };
+}
+
 async function main(argv) {
   const quiet = argv.includes('--quiet');
   const json = argv.includes('--json');
@@ -132,29 +185,26 @@ async function main(argv) {
     return 1;
   }
 
-  // 2. The bundles.
-  const jobs = [
-    ['espruino', boardOptions('firmware/espruino.ts', 'espruino.js', 'es2015')],
-    ['kaluma', boardOptions('firmware/kaluma.ts', 'kaluma.js', 'es2019')],
-  ];
-  const hostEntry = join(ROOT, 'tools', 'slipstack.ts');
-  if (existsSync(hostEntry)) jobs.push(['slipstack', hostOptions()]);
-  else if (only === null || only.includes('slipstack')) say('build: tools/slipstack.ts not found, host CLI skipped');
-  for (const name of only === null ? [] : only) {
-    if (!['espruino', 'kaluma', 'slipstack'].includes(name)) {
-      console.error(`build: unknown bundle "${name}" in --only (espruino, kaluma, slipstack)`);
+  // 2. The bundles: one per board profile, then the host CLI.
+  const names = Object.keys(PROFILES);
+  const alias = {};
+  for (const n of names) alias[PROFILES[n].out.replace(/\.js$/, '')] = n;
+  const wanted = only === null ? null : only.map((n) => alias[n] || n);
+  for (const name of wanted === null ? [] : wanted) {
+    if (!names.includes(name) && name !== 'slipstack') {
+      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')}, slipstack, or a bundle's file name)`);
       return 1;
     }
   }
-
   const sizes = {};
   const checked = new Set(files.map((f) => resolve(f)));
   let failed = false;
-  for (const [name, options] of jobs) {
-    if (only !== null && !only.includes(name)) continue;
+  for (const name of names) {
+    if (wanted !== null && !wanted.includes(name)) continue;
+    const profile = PROFILES[name];
     let result;
     try {
-      result = await bundle(options);
+      result = await buildProfile(name, profile);
     } catch (e) {
       printEsbuildErrors(name, e);
       failed = true;
@@ -162,7 +212,7 @@ async function main(argv) {
     }
     // Everything a board bundle contains must have passed the subset check: no host-only
     // file and nothing from outside src/, hal/, firmware/ (tools/, test/...).
-    const unchecked = options.platform === 'neutral' ? result.inputs.filter((f) => !checked.has(f)) : [];
+    const unchecked = result.inputs.filter((f) => !checked.has(f));
     for (const input of unchecked) {
       console.error(`${relative(ROOT, input)}: error: bundled into ${name} but not subset-checked (host-only, or outside src/, hal/, firmware/)`);
     }
@@ -171,17 +221,37 @@ async function main(argv) {
       failed = true;
       continue;
     }
-    sizes[name] = writeBundle(result.out);
+    const size = writeBundle(result.out);
+    sizes[name] = { raw: size.raw, gzip: size.gzip, out: 'dist/' + profile.out };
+    if (size.raw > profile.budget.bundle) {
+      console.error(`build: dist/${profile.out} is ${size.raw} octets, over the ${name} profile's budget of ${profile.budget.bundle} (firmware/profiles.mjs)`);
+      failed = true;
+    }
+  }
+  const hostEntry = join(ROOT, 'tools', 'slipstack.ts');
+  if (wanted === null || wanted.includes('slipstack')) {
+    if (existsSync(hostEntry)) {
+      try {
+        const result = await bundle(hostOptions());
+        sizes.slipstack = writeBundle(result.out);
+      } catch (e) {
+        printEsbuildErrors('slipstack', e);
+        failed = true;
+      }
+    } else {
+      say('build: tools/slipstack.ts not found, host CLI skipped');
+    }
   }
   if (sizes.slipstack) chmodSync(join(DIST, 'slipstack.mjs'), 0o755);
 
   // 3. Sizes: a table, a JSON line, and dist/sizes.json for the bench.
-  const outName = { espruino: 'dist/espruino.js', kaluma: 'dist/kaluma.js', slipstack: 'dist/slipstack.mjs' };
+  const boards = {};
   for (const name of Object.keys(sizes)) {
-    say(`${outName[name].padEnd(20)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip`);
+    const out = name === 'slipstack' ? 'dist/slipstack.mjs' : sizes[name].out;
+    say(`${out.padEnd(22)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip${name === 'slipstack' ? '' : '  (' + name + ')'}`);
+    if (name !== 'slipstack') boards[name] = sizes[name];
   }
-  if (sizes.espruino && sizes.kaluma) {
-    const boards = { espruino: sizes.espruino, kaluma: sizes.kaluma };
+  if (Object.keys(boards).length > 0) {
     if (only === null) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');
     if (json) console.log(JSON.stringify(boards));
   }

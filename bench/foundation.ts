@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStart, START_DEFAULTS } from '../tools/start.js';
+import { ramReport } from '../src/config.js';
 import { createWorkload } from '../test/alloc/steady-state.js';
 import { createStack } from '../src/stack.js';
 import { DEFAULT_CONFIG } from '../firmware/app.js';
@@ -53,7 +54,7 @@ try {
   const stack = createStack(DEFAULT_CONFIG, { write() {}, setReceiver() {}, now: () => 0, random32: () => 1 });
   out.firmwareRamBytes = stack.ramBudget();
   console.log(`ramBudget() of the default firmware config (mtu ${stack.config.mtu}, ${stack.config.udpPorts} UDP ports): ${stack.ramBudget()} bytes = ` +
-    stack.ramReport().filter(([, b]) => b > 0).map(([n, b]) => `${n} ${b}`).join(' + '));
+    ramReport(stack.config).filter(([, b]) => b > 0).map(([n, b]) => `${n} ${b}`).join(' + '));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

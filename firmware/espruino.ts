@@ -11,11 +11,11 @@
  * (re)starts the HAL. Requires Espruino 2v14 or later (object literal shorthand, which
  * esbuild's minifier emits).
  */
-import { createStack } from '../src/stack.js';
-import type { Stack } from '../src/stack.js';
+import { Stack } from '../src/stack.js';
 import { createEspruinoHal } from '../hal/espruino.js';
 import type { EspruinoHal } from '../hal/espruino.js';
-import { DEFAULT_CONFIG, startApp } from './app.js';
+import { startApp } from './app.js';
+import { CONFIG, PROFILE } from './profile.js';
 
 /** The SLIP line speed, in bits per second. */
 const BAUD = 115200;
@@ -34,9 +34,9 @@ function onInit(): void {
   moveConsole();
   if (hal === null || stack === null) {
     hal = createEspruinoHal(Serial1, BAUD);
-    stack = createStack(DEFAULT_CONFIG, hal);
+    stack = new Stack(CONFIG, hal);
     startApp(stack);
-    console.log('slipstack: ' + DEFAULT_CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM');
+    console.log('slipstack: ' + CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM, profile ' + PROFILE);
   }
   hal.start(stack);
 }

@@ -6,9 +6,10 @@
  * `slattach` and ping 192.168.190.2 as for Espruino. The Kaluma REPL lives on USB, so the
  * UART carries only SLIP.
  */
-import { createStack } from '../src/stack.js';
+import { Stack } from '../src/stack.js';
 import { createKalumaHal } from '../hal/kaluma.js';
-import { DEFAULT_CONFIG, startApp } from './app.js';
+import { startApp } from './app.js';
+import { CONFIG, PROFILE } from './profile.js';
 
 /** The SLIP line speed, in bits per second. */
 const BAUD = 115200;
@@ -21,10 +22,10 @@ function main(): void {
   const uartModule = require('uart') as KalumaUartModule;
   const uart = new uartModule.UART(UART_PORT, { baudrate: BAUD });
   const hal = createKalumaHal(uart);
-  const stack = createStack(DEFAULT_CONFIG, hal);
+  const stack = new Stack(CONFIG, hal);
   startApp(stack);
   hal.start(stack);
-  console.log('slipstack: ' + DEFAULT_CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM');
+  console.log('slipstack: ' + CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM, profile ' + PROFILE);
 }
 
 main();

@@ -21,7 +21,8 @@ import { SACK_MAX_BLOCKS } from './wire/tcp.js';
 import { TCB_BYTES, LISTENER_BYTES } from './tcp/tcb.js';
 import { asmWords } from './storage/assembler.js';
 import { HASH_WORDS } from './tcp/hash.js';
-import { TraceRing } from './trace/events.js';
+import { TraceRing, TRACE_EVENT_BYTES } from './trace/events.js';
+import * as F from './features.js';
 
 /** The validated configuration, every field present (SETTINGS documents each). */
 export interface Config {
@@ -80,77 +81,58 @@ export interface Setting<T> {
   ram?: (c: Config) => number;
 }
 
-/** Integer setting. */
-function int(def: number | ((c: Config) => number), lo: number, hi: number | ((c: Config) => number), unit: string, doc: string,
-  cost?: string, ram?: (c: Config) => number, defText?: string): Setting<number> {
-  return { def: def, defText: defText, unit: unit, lo: lo, hi: hi, doc: doc, cost: cost, ram: ram };
-}
-
-/** On/off setting. */
-function flag(def: boolean, doc: string, cost?: string, ram?: (c: Config) => number): Setting<boolean> {
-  return { def: def, unit: '', doc: doc, cost: cost, ram: ram };
-}
-
 /** Four full segments: enough for fast retransmit (three duplicate ACKs need three segments behind a lost one) and to fill a serial line. */
 function fourSegments(c: Config): number {
   return 4 * (c.mtu - 40 > 64 ? c.mtu - 40 : 64);
 }
 
 /** Every setting, in the order they are resolved and the README lists them. */
-export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
+// Built by a function marked pure so that a board bundle, which never reads the table (its
+// configuration is resolved at build time), drops it whole.
+export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = /* @__PURE__ */ (function () { return {
   addr: { def: '192.168.190.2', unit: 'dotted quad', doc: 'our IPv4 address' },
   // RFC 791: every host must take 68-octet datagrams; 1500 is the largest link we serve.
-  mtu: int(296, 68, 1500, 'octets', 'IP MTU of the SLIP link (296 = Linux sl0, 1006 = RFC 1055)',
-    '4·mtu + 2 (receive frame, transmit packet, transmit SLIP frame of 2·mtu + 2)', function (c) { return 4 * c.mtu + 2; }),
+  mtu: { def: 296, lo: 68, hi: 1500, unit: 'octets', doc: 'IP MTU of the SLIP link (296 = Linux sl0, 1006 = RFC 1055)', cost: '4·mtu + 2 (receive frame, transmit packet, transmit SLIP frame of 2·mtu + 2)', ram: function (c) { return 4 * c.mtu + 2; } },
   // RFC 1122 §3.2.1.7: a host must not send a datagram with TTL 0.
-  ttl: int(64, 1, 255, 'hops', 'TTL of datagrams we send (RFC 9293 MUST-49: configurable)'),
-  udpPorts: int(4, 0, 1024, 'entries', 'UDP port table entries', '2·udpPorts (port numbers; handlers are references)',
-    function (c) { return 2 * c.udpPorts; }),
+  ttl: { def: 64, lo: 1, hi: 255, unit: 'hops', doc: 'TTL of datagrams we send (RFC 9293 MUST-49: configurable)' },
+  udpPorts: { def: 4, lo: 0, hi: 1024, unit: 'entries', doc: 'UDP port table entries', cost: '2·udpPorts (port numbers; handlers are references)', ram: function (c) { return 2 * c.udpPorts; } },
   icmpErrorsPerSec: { def: 10, unit: 'per s', doc: 'ICMP error rate limit (token bucket refill, RFC 1812 §4.3.2.8)' },
-  icmpErrorBurst: int(5, 0, 1000000, 'errors', 'ICMP error token bucket depth'),
-  tcpConns: int(4, 0, 127, 'slots', 'TCP connection table slots (struct-of-arrays, src/tcp/tcb.ts)', TCB_BYTES + '·tcpConns',
-    function (c) { return TCB_BYTES * c.tcpConns; }),
-  tcpListeners: int(2, 0, 64, 'entries', 'TCP listen table entries', LISTENER_BYTES + '·tcpListeners',
-    function (c) { return LISTENER_BYTES * c.tcpListeners; }),
-  tcpSndBuf: int(fourSegments, 1, 1 << 24, 'octets', 'send ring per connection (the retransmission queue)', 'tcpConns·tcpSndBuf',
-    function (c) { return c.tcpConns * c.tcpSndBuf; }, '4·(mtu − 40)'),
+  icmpErrorBurst: { def: 5, lo: 0, hi: 1000000, unit: 'errors', doc: 'ICMP error token bucket depth' },
+  tcpConns: { def: 4, lo: 0, hi: 127, unit: 'slots', doc: 'TCP connection table slots (struct-of-arrays, src/tcp/tcb.ts)', cost: TCB_BYTES + '·tcpConns', ram: function (c) { return TCB_BYTES * c.tcpConns; } },
+  tcpListeners: { def: 2, lo: 0, hi: 64, unit: 'entries', doc: 'TCP listen table entries', cost: LISTENER_BYTES + '·tcpListeners', ram: function (c) { return LISTENER_BYTES * c.tcpListeners; } },
+  tcpSndBuf: { def: fourSegments, lo: 1, hi: 1 << 24, unit: 'octets', doc: 'send ring per connection (the retransmission queue)', cost: 'tcpConns·tcpSndBuf', ram: function (c) { return c.tcpConns * c.tcpSndBuf; }, defText: '4·(mtu − 40)' },
   // No window scaling: the window field carries at most 65535 (RFC 9293 §3.1).
-  tcpRcvBuf: int(fourSegments, 1, 65535, 'octets', 'receive ring per connection = the largest window offered', 'tcpConns·tcpRcvBuf',
-    function (c) { return c.tcpConns * c.tcpRcvBuf; }, '4·(mtu − 40)'),
+  tcpRcvBuf: { def: fourSegments, lo: 1, hi: 65535, unit: 'octets', doc: 'receive ring per connection = the largest window offered', cost: 'tcpConns·tcpRcvBuf', ram: function (c) { return c.tcpConns * c.tcpRcvBuf; }, defText: '4·(mtu − 40)' },
   // Half the table by default, so a SYN flood can never hold every slot.
-  tcpMaxSynRcvd: int(function (c) { return c.tcpConns >> 1 > 0 ? c.tcpConns >> 1 : 1; }, 0, function (c) { return c.tcpConns; },
-    'connections', 'embryonic (SYN-RECEIVED) connections at once; past it, SYN cookies', undefined, undefined, 'tcpConns / 2'),
-  tcpSynCookies: flag(true, 'answer SYNs past the limits with SYN cookies (RFC 4987)'),
-  msl: int(120000, 0, 3600000, 'ms', 'maximum segment lifetime (TIME-WAIT = 2·MSL)'),
-  tcpFinWait2Timeout: int(60000, 0, 3600000, 'ms', 'FIN-WAIT-2 limit after close()'),
+  tcpMaxSynRcvd: { def: function (c) { return c.tcpConns >> 1 > 0 ? c.tcpConns >> 1 : 1; }, lo: 0, hi: function (c) { return c.tcpConns; }, unit: 'connections', doc: 'embryonic (SYN-RECEIVED) connections at once; past it, SYN cookies', defText: 'tcpConns / 2' },
+  tcpSynCookies: { def: F.SYN_COOKIES, unit: '', doc: 'answer SYNs past the limits with SYN cookies (RFC 4987)' },
+  msl: { def: 120000, lo: 0, hi: 3600000, unit: 'ms', doc: 'maximum segment lifetime (TIME-WAIT = 2·MSL)' },
+  tcpFinWait2Timeout: { def: 60000, lo: 0, hi: 3600000, unit: 'ms', doc: 'FIN-WAIT-2 limit after close()' },
   // MUST-40: an ACK is not delayed by 0.5 s or more.
-  tcpAckDelay: int(100, 0, 499, 'ms', 'delayed-ACK time (0 = at once; RFC 9293 MUST-40: < 500)'),
-  tcpRtoMin: int(200, 1, 600000, 'ms', 'RTO lower bound (RFC 6298 asks 1 s; 200 ms suits a dedicated serial line, see "TCP")'),
-  tcpRtoMax: int(60000, 1, 3600000, 'ms', 'RTO upper bound (RFC 6298: at least 60 s)'),
-  tcpRtoInitial: int(1000, 1, 3600000, 'ms', 'initial retransmission timeout (RFC 6298: 1 s)'),
-  tcpR2: int(100000, 1, 86400000, 'ms', 'R2: give up retransmitting data after this long (SHLD-11: >= 100 s)'),
+  tcpAckDelay: { def: 100, lo: 0, hi: 499, unit: 'ms', doc: 'delayed-ACK time (0 = at once; RFC 9293 MUST-40: < 500)' },
+  tcpRtoMin: { def: 200, lo: 1, hi: 600000, unit: 'ms', doc: 'RTO lower bound (RFC 6298 asks 1 s; 200 ms suits a dedicated serial line, see "TCP")' },
+  tcpRtoMax: { def: 60000, lo: 1, hi: 3600000, unit: 'ms', doc: 'RTO upper bound (RFC 6298: at least 60 s)' },
+  tcpRtoInitial: { def: 1000, lo: 1, hi: 3600000, unit: 'ms', doc: 'initial retransmission timeout (RFC 6298: 1 s)' },
+  tcpR2: { def: 100000, lo: 1, hi: 86400000, unit: 'ms', doc: 'R2: give up retransmitting data after this long (SHLD-11: >= 100 s)' },
   // MUST-23: R2 for a SYN is at least 3 minutes.
-  tcpSynR2: int(180000, 180000, 86400000, 'ms', 'R2 for a SYN (MUST-23: >= 3 min)'),
-  tcpSynAckRetries: int(5, 0, 255, 'retries', 'SYN-ACK retransmissions before an embryonic connection is dropped'),
-  tcpChallengeAcks: int(10, 0, 255, 'per s', 'challenge ACKs per second per connection (RFC 5961 §7)'),
-  tcpMinMss: int(64, 1, 1460, 'octets', "floor for a peer's MSS"),
-  traceEvents: int(32, 0, 100000, 'entries', 'state-transition trace ring entries', TraceRing.bytesFor(1) + '·traceEvents',
-    function (c) { return TraceRing.bytesFor(c.traceEvents); }),
-  tcpR1: int(3, 1, 255, 'retransmissions', 'R1: retransmissions before the path counts as in trouble (SHLD-10: >= 3)'),
-  tcpOooHoles: int(4, 0, 64, 'ranges', 'out-of-order ranges remembered per connection (the data waits in the receive ring)',
-    '4·(2·tcpOooHoles + 1)·tcpConns', function (c) { return 4 * asmWords(c.tcpOooHoles) * c.tcpConns; }),
-  tcpSack: flag(true, 'selective acknowledgments (RFC 2018): offer SACK, report held ranges, resend only the holes the peer reports',
-    'tcpSack ? 4·(2·tcpOooHoles + 1)·tcpConns : 4·tcpConns', function (c) { return 4 * (c.tcpSack ? asmWords(c.tcpOooHoles) : 1) * c.tcpConns; }),
-  tcpPersistLimit: int(0, 0, 86400000, 'ms', 'give up after a zero window held this long (0 = never, MUST-37; set it against sockstress)'),
-  tcpKeepIdle: int(7200000, 1000, 86400000, 'ms', 'idle time before a keepalive probe (MUST-28: >= 2 h; keepalive is off unless asked)'),
-  tcpKeepIntvl: int(75000, 100, 86400000, 'ms', 'time between keepalive probes'),
+  tcpSynR2: { def: 180000, lo: 180000, hi: 86400000, unit: 'ms', doc: 'R2 for a SYN (MUST-23: >= 3 min)' },
+  tcpSynAckRetries: { def: 5, lo: 0, hi: 255, unit: 'retries', doc: 'SYN-ACK retransmissions before an embryonic connection is dropped' },
+  tcpChallengeAcks: { def: 10, lo: 0, hi: 255, unit: 'per s', doc: 'challenge ACKs per second per connection (RFC 5961 §7)' },
+  tcpMinMss: { def: 64, lo: 1, hi: 1460, unit: 'octets', doc: "floor for a peer's MSS" },
+  traceEvents: { def: F.TRACE ? 32 : 0, lo: 0, hi: F.TRACE ? 100000 : 0, unit: 'entries', doc: 'state-transition trace ring entries', cost: TRACE_EVENT_BYTES + '·traceEvents', ram: function (c) { return TraceRing.bytesFor(c.traceEvents); } },
+  tcpR1: { def: 3, lo: 1, hi: 255, unit: 'retransmissions', doc: 'R1: retransmissions before the path counts as in trouble (SHLD-10: >= 3)' },
+  tcpOooHoles: { def: F.OOO ? 4 : 0, lo: 0, hi: F.OOO ? 64 : 0, unit: 'ranges', doc: 'out-of-order ranges remembered per connection (the data waits in the receive ring)', cost: '4·(2·tcpOooHoles + 1)·tcpConns', ram: function (c) { return 4 * asmWords(c.tcpOooHoles) * c.tcpConns; } },
+  tcpSack: { def: F.SACK && F.OOO, unit: '', doc: 'selective acknowledgments (RFC 2018): offer SACK, report held ranges, resend only the holes the peer reports', cost: 'tcpSack ? 4·(2·tcpOooHoles + 1)·tcpConns : 4·tcpConns', ram: function (c) { return 4 * (c.tcpSack ? asmWords(c.tcpOooHoles) : 1) * c.tcpConns; } },
+  tcpPersistLimit: { def: 0, lo: 0, hi: 86400000, unit: 'ms', doc: 'give up after a zero window held this long (0 = never, MUST-37; set it against sockstress)' },
+  tcpKeepIdle: { def: 7200000, lo: 1000, hi: 86400000, unit: 'ms', doc: 'idle time before a keepalive probe (MUST-28: >= 2 h; keepalive is off unless asked)' },
+  tcpKeepIntvl: { def: 75000, lo: 100, hi: 86400000, unit: 'ms', doc: 'time between keepalive probes' },
   // MUST-29: one lost probe never kills a connection.
-  tcpKeepCnt: int(9, 2, 255, 'probes', 'unanswered keepalive probes before giving up (MUST-29: more than one)'),
+  tcpKeepCnt: { def: 9, lo: 2, hi: 255, unit: 'probes', doc: 'unanswered keepalive probes before giving up (MUST-29: more than one)' },
   tcpIss: { def: null, unit: '', lo: -2147483648, hi: 4294967295, doc: 'testing only: a fixed ISS instead of RFC 6528 (null)' },
-};
+}; })();
 
 /** The names in SETTINGS order. */
-export const SETTING_NAMES = Object.keys(SETTINGS) as (keyof Config)[];
+export const SETTING_NAMES = /* @__PURE__ */ Object.keys(SETTINGS) as (keyof Config)[];
 
 /**
  * Bytes of the buffers that are always there, whatever the settings: the counters, the ISN
@@ -182,6 +164,9 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
       }
     } else if (typeof s.def === 'boolean' && typeof x !== 'boolean') {
       throw new Error('slipstack config: ' + name + ' must be true or false, got ' + String(x));
+    } else if (x === true && s.def === false && (name === 'tcpSack' || name === 'tcpSynCookies')) {
+      // A feature this build left out (src/features.ts) cannot be switched on at run time.
+      throw new Error('slipstack config: ' + name + ' is not in this build (src/features.ts)');
     }
     c[name] = x;
   }
@@ -197,7 +182,7 @@ export function resolveConfig(partial: StackConfig | undefined): Config {
 }
 
 /** The defaults, resolved (the derived ones at the default MTU and table size). */
-export const DEFAULTS: Config = resolveConfig({});
+export const DEFAULTS: Config = /* @__PURE__ */ resolveConfig({});
 
 /** Total bytes the settings cost (equals stack.ramBudget()). */
 export function ramFor(c: Config): number {
@@ -207,4 +192,14 @@ export function ramFor(c: Config): number {
     if (s.ram !== undefined) total += s.ram(c);
   }
   return total;
+}
+
+/** The budget item by item: [setting, octets] pairs, the fixed part first (host tools; allocates). */
+export function ramReport(c: Config): [string, number][] {
+  const out: [string, number][] = [['counters and hash state (fixed)', fixedRam()]];
+  for (let k = 0; k < SETTING_NAMES.length; k++) {
+    const s = SETTINGS[SETTING_NAMES[k]] as Setting<unknown>;
+    out.push([SETTING_NAMES[k], s.ram !== undefined ? s.ram(c) : 0]);
+  }
+  return out;
 }

@@ -18,8 +18,7 @@
  * code); IP options are accepted and ignored; no IP forwarding.
  */
 import type { Hal } from '../hal/hal.js';
-import { resolveConfig, ramFor, SETTINGS, SETTING_NAMES, fixedRam } from './config.js';
-import type { Setting } from './config.js';
+import { resolveConfig } from './config.js';
 import type { Config, StackConfig } from './config.js';
 import { native } from './native.js';
 import * as stats from './stats.js';
@@ -502,21 +501,6 @@ export class Stack {
   ramBudget(): number {
     return this.decoder.buf.byteLength + this.tx.byteLength + this.txFrame.byteLength +
       this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength + tcbRam(this.t);
-  }
-
-  /** The budget item by item: [setting, bytes] pairs (host tools; allocates). */
-  ramReport(): [string, number][] {
-    const out: [string, number][] = [['counters and hash state (fixed)', fixedRam()]];
-    for (let k = 0; k < SETTING_NAMES.length; k++) {
-      const s = SETTINGS[SETTING_NAMES[k]] as Setting<unknown>;
-      out.push([SETTING_NAMES[k], s.ram !== undefined ? s.ram(this.config) : 0]);
-    }
-    return out;
-  }
-
-  /** What the configuration says the budget should be (a test checks it equals ramBudget()). */
-  ramExpected(): number {
-    return ramFor(this.config);
   }
 }
 

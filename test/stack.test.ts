@@ -8,7 +8,7 @@ import * as C from '../src/tcp/constants.js';
 import * as ipv4 from '../src/wire/ipv4.js';
 import * as icmp from '../src/wire/icmp.js';
 import * as udp from '../src/wire/udp.js';
-import { ramFor, resolveConfig } from '../src/config.js';
+import { ramFor, ramReport, resolveConfig } from '../src/config.js';
 import {
   BOARD, HOST, captureHal, echoRequest, icmpMessage, ipPacket, refreshIpChecksum, udpDatagram, slipFrame,
 } from './helpers.js';
@@ -306,7 +306,7 @@ describe('configuration and RAM', () => {
       visit(stack, 0);
       expect(stack.ramBudget()).toBe(bytes);
       expect(stack.ramBudget()).toBe(ramFor(resolveConfig({ addr: '192.168.190.2', ...cfg })));
-      expect(stack.ramReport().reduce((a, [, b]) => a + b, 0)).toBe(stack.ramBudget());
+      expect(ramReport(stack.config).reduce((a, [, b]) => a + b, 0)).toBe(stack.ramBudget());
     }
   });
 

@@ -30,6 +30,7 @@ import type { Tcb, TcpHandler } from './tcb.js';
 import { transition, freeSlot, find, findListener, allocSlot, openSlot } from './slots.js';
 import { acceptable, flush } from './events.js';
 import { output, emit, sendRstFor } from './output.js';
+import { TRACE, KEEPALIVE } from '../features.js';
 
 /** A handler argument: a function, or undefined for none. */
 function optHandler(what: string, handler: TcpHandler | undefined): void {
@@ -160,7 +161,7 @@ export function tcpConnectFrom(t: Tcb, h: number, raddr: number, rport: number):
   tcpUnlisten(t, h);
   const i = tcpConnect(t, raddr, rport, lport, handler);
   // The trace shows the endpoint's own path: it was listening, now it is SYN-SENT.
-  if (i >= 0) t.trace.record(t.now, i, C.LISTEN, C.SYN_SENT, ev.CAUSE_SEND);
+  if (TRACE && i >= 0) t.trace.record(t.now, i, C.LISTEN, C.SYN_SENT, ev.CAUSE_SEND);
   return i;
 }
 
@@ -358,6 +359,10 @@ export function tcpSetKeepAlive(t: Tcb, conn: number, on: boolean): void {
   const u8 = t.u8;
   const tm = t.tm;
   const i = owned(t, conn, 'tcpSetKeepAlive');
+  if (!KEEPALIVE) {
+    if (on) throw new E.StackError(E.EINVAL, 'tcpSetKeepAlive: this build has no keepalive (src/features.ts)');
+    return;
+  }
   t.now = t.clock();
   if (on) {
     v[i * W32 + FL] |= F_KEEPALIVE;

@@ -27,6 +27,7 @@ import {
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { sendSegment } from './output.js';
+import { SACK, CC_EXTRAS } from '../features.js';
 
 /** RFC 6298 §2 and Karn's rule (MUST-18): time one segment at a time, never a retransmitted one. */
 export function rttSample(t: Tcb, i: number, ack: number): void {
@@ -158,7 +159,8 @@ export function congestionOnAck(t: Tcb, i: number, acked: number, flight: number
   const B8 = i * W8;
   const mss = v[B32 + SND_MSS];
   if (v[B32 + FL] & F_RECOVERY) {
-    if (!seqLt(v[B32 + SND_UNA], v[B32 + RECOVER])) {
+    // Without the NewReno extras (features.ts), any new ACK ends recovery (RFC 5681 §3.2 step 6).
+    if (!CC_EXTRAS || !seqLt(v[B32 + SND_UNA], v[B32 + RECOVER])) {
       // Full acknowledgment (RFC 6582 §3.2 step 3): deflate to min(ssthresh, FlightSize + SMSS).
       const fs = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;
       const lim = (fs > mss ? fs : mss) + mss;
@@ -169,7 +171,7 @@ export function congestionOnAck(t: Tcb, i: number, acked: number, flight: number
       // Partial acknowledgment (step 4): the next hole is lost too; resend it at once, deflate
       // cwnd by what was acknowledged and add back one segment. With SACK the hole at
       // SND.UNA may already have been resent (HighRxt is past it): then the next one goes.
-      if (!(v[B32 + FL] & F_SACK) || !seqGt(v[B32 + HIGH_RXT], v[B32 + SND_UNA])) retransmitFirst(t, i);
+      if (!SACK || !(v[B32 + FL] & F_SACK) || !seqGt(v[B32 + HIGH_RXT], v[B32 + SND_UNA])) retransmitFirst(t, i);
       else sackRetransmit(t, i);
       v[B32 + CWND] = v[B32 + CWND] - acked + (acked >= mss ? mss : 0);
       if (v[B32 + CWND] < mss) v[B32 + CWND] = mss;
@@ -216,7 +218,7 @@ export function newAck(t: Tcb, i: number, ack: number): void {
   rttSample(t, i, ack);
   const flight = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;
   v[B32 + SND_UNA] = ack;
-  asmTrim(t.sack, i * t.sackW, ack);
+  if (SACK) asmTrim(t.sack, i * t.sackW, ack);
   if (seqLt(v[B32 + SND_NXT], ack)) v[B32 + SND_NXT] = ack;
   u8[B8 + RTX_COUNT] = 0;
   u8[B8 + PERSIST_SHIFT] = 0;
@@ -255,7 +257,7 @@ export function dupAck(t: Tcb, i: number): void {
     // RFC 6582 §3.2 step 4 (RFC 5681 §3.2 step 4): each further duplicate inflates cwnd.
     v[B32 + CWND] += mss;
     // RFC 6675 §5 (C): with SACK, each ACK also lets one more hole go out.
-    if (v[B32 + FL] & F_SACK) sackRetransmit(t, i);
+    if (SACK && (v[B32 + FL] & F_SACK)) sackRetransmit(t, i);
     return;
   }
   // RFC 5827 early retransmit: with fewer than four segments outstanding and nothing new
@@ -264,19 +266,19 @@ export function dupAck(t: Tcb, i: number): void {
   const flight = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;
   const oseg = ((flight + mss - 1) / mss) | 0;
   const unsent = t.snd[i].len - ((v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0);
-  if (oseg < 4 && unsent <= 0) thresh = oseg - 1 > 1 ? oseg - 1 : 1;
+  if (CC_EXTRAS && oseg < 4 && unsent <= 0) thresh = oseg - 1 > 1 ? oseg - 1 : 1;
   // A flight that cannot grow (everything in the send ring is out, so limited transmit has
   // nothing to send) never brings three duplicate ACKs once a second segment of it is lost
   // too: the board's four-segment ring would wait for the RTO. With SACK the receiver says
   // what arrived, and two segments SACKed above SND.UNA mark it lost: RFC 8985 (RACK) gives
   // the same verdict once a segment sent min_RTT/4 later is delivered, and each segment on
   // a serial line takes a full frame time to send. So the threshold drops to 2 segments.
-  if ((v[B32 + FL] & F_SACK) && unsent <= 0 && thresh > 2) thresh = 2;
+  if (SACK && (v[B32 + FL] & F_SACK) && unsent <= 0 && thresh > 2) thresh = 2;
   // RFC 6675 §4 IsLost(SND.UNA): more than (DupThresh - 1)·SMSS octets SACKed above it,
   // however few duplicate ACKs carried the news.
   const sb = t.sack;
   const sbb = i * t.sackW;
-  const sackLost = (v[B32 + FL] & F_SACK) !== 0 && sb[sbb] > 0 && asmCovered(sb, sbb) > (thresh - 1) * mss;
+  const sackLost = SACK && (v[B32 + FL] & F_SACK) !== 0 && sb[sbb] > 0 && asmCovered(sb, sbb) > (thresh - 1) * mss;
   if (u8[B8 + DUP_ACKS] >= thresh || sackLost) {
     // Fast retransmit (RFC 5681 §3.2 step 2-3).
     t.cnt[stats.CNT_TCP_FAST_RETRANSMITS]++;

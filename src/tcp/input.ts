@@ -37,6 +37,7 @@ import { output, sendAck, sendRst, challengeAck } from './output.js';
 import { rttSample, newAck, isDupAck, dupAck, sackArrived } from './congestion.js';
 import { cookieAccept, sendCookie } from './syncookie.js';
 import { textArrived, finArrived } from './receive.js';
+import { SACK, SYN_COOKIES, KEEPALIVE } from '../features.js';
 
 /** §3.10.7.1: no connection. Answer anything but a RST with a RST, so the peer gives up at once. */
 export function closedInput(t: Tcb): void {
@@ -64,7 +65,7 @@ export function synReceived(t: Tcb, i: number): void {
   v[B32 + RCV_ADV] = (v[B32 + RCV_NXT] + ringFree(t.rcv[i])) | 0;
   // RFC 2018 §2: SACK is used only if both SYNs carry SACK-permitted. Ours always does when
   // tcpSack is on (an active SYN offers it; a SYN-ACK answers the peer's offer).
-  if (t.cfg.tcpSack && seg.sackPermitted) v[B32 + FL] |= F_SACK;
+  if (SACK && t.cfg.tcpSack && seg.sackPermitted) v[B32 + FL] |= F_SACK;
 }
 
 /** §3.10.7.2: a segment for a listening port. */
@@ -79,7 +80,7 @@ export function listenInput(t: Tcb, l: number): void {
   }
   if (f & tcpw.ACK) {
     // RFC 4987 §3.6: an ACK for a SYN cookie we sent creates the connection here.
-    if (!(f & tcpw.SYN) && t.cfg.tcpSynCookies && cookieAccept(t, l)) return;
+    if (SYN_COOKIES && !(f & tcpw.SYN) && t.cfg.tcpSynCookies && cookieAccept(t, l)) return;
     t.drops[stats.DROP_TCP_LISTEN]++;
     sendRst(t, t.src, seg.dstPort, seg.srcPort, seg.ack, 0, tcpw.RST);
     return;
@@ -93,7 +94,7 @@ export function listenInput(t: Tcb, l: number): void {
   let i = -1;
   if (ls[l * LS_WORDS + LS_PENDING] < ls[l * LS_WORDS + LS_BACKLOG] && countSynRcvd(t) < t.cfg.tcpMaxSynRcvd) i = allocSlot(t);
   if (i < 0) {
-    if (t.cfg.tcpSynCookies) sendCookie(t);
+    if (SYN_COOKIES && t.cfg.tcpSynCookies) sendCookie(t);
     else t.drops[stats.DROP_TCP_BACKLOG]++;
     return;
   }
@@ -227,7 +228,7 @@ export function ackArrived(t: Tcb, i: number): boolean {
     challengeAck(t, i);
     return false;
   }
-  const newlySacked = (v[B32 + FL] & F_SACK) !== 0 && seg.sackCount > 0 && sackArrived(t, i, ack);
+  const newlySacked = SACK && (v[B32 + FL] & F_SACK) !== 0 && seg.sackCount > 0 && sackArrived(t, i, ack);
   if (seqGt(ack, v[B32 + SND_UNA])) newAck(t, i, ack);
   else if (isDupAck(t, i) || (newlySacked && ack === v[B32 + SND_UNA] && seg.payloadLen === 0)) dupAck(t, i);
   // Window update (§3.10.7.4): only from a segment newer than the last one that set it.
@@ -277,7 +278,7 @@ export function arrives(t: Tcb, i: number, buf: Uint8Array, dataOff: number): vo
   const seg = t.seg;
   const f = seg.flags;
   // Anything from the peer proves it alive: keepalive starts counting idle time again.
-  if (v[B32 + FL] & F_KEEPALIVE) {
+  if (KEEPALIVE && (v[B32 + FL] & F_KEEPALIVE)) {
     u8[B8 + KEEP_PROBES] = 0;
     tm[B64 + T_KEEP] = t.now + t.cfg.tcpKeepIdle;
   }

@@ -31,6 +31,7 @@ import {
   F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
+import { SACK, CC_EXTRAS } from '../features.js';
 
 /** Move the advertised right edge if it can move by at least min(RCV.BUFF/2, MSS); returns the window. */
 export function updateWindow(t: Tcb, i: number): number {
@@ -119,7 +120,7 @@ export function emit(t: Tcb, dst: number, sport: number, dport: number, seq: num
   r.payloadLen = len;
   r.sackPermitted = false;
   r.sackCount = 0;
-  if (i >= 0) sackOptions(t, i, flags, len);
+  if (SACK && i >= 0) sackOptions(t, i, flags, len);
   const hl = tcpw.headerLen(r);
   if (ring !== null && len > 0) ringPeek(ring, t.tx, L4 + hl, ringOff, len);
   // Why it is sent: what the caller said, else what the flags say.
@@ -248,7 +249,7 @@ export function output(t: Tcb, i: number): void {
       // The usable window: the peer's window and cwnd, whichever is less. RFC 3042 limited
       // transmit lets the first two duplicate ACKs each release one more segment.
       let cw = v[B32 + CWND];
-      if (!(v[B32 + FL] & F_RECOVERY) && u8[B8 + DUP_ACKS] > 0 && u8[B8 + DUP_ACKS] < 3) cw += u8[B8 + DUP_ACKS] * mss;
+      if (CC_EXTRAS && !(v[B32 + FL] & F_RECOVERY) && u8[B8 + DUP_ACKS] > 0 && u8[B8 + DUP_ACKS] < 3) cw += u8[B8 + DUP_ACKS] * mss;
       let usable = ((v[B32 + SND_UNA] + v[B32 + SND_WND]) | 0) - v[B32 + SND_NXT];
       if (cw - flight < usable) usable = cw - flight;
       // MUST-34: a shrunk window can make this negative; then nothing is sent.

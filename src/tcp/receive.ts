@@ -22,6 +22,7 @@ import {
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { transition, enterTimeWait } from './slots.js';
+import { OOO } from '../features.js';
 
 /** Delayed ACK (RFC 9293 §3.8.6.3, MUST-40 < 0.5 s; SHLD-19: at least every second full segment). */
 export function scheduleAck(t: Tcb, i: number): void {
@@ -94,7 +95,7 @@ export function textArrived(t: Tcb, i: number, buf: Uint8Array, dataOff: number)
     v[B32 + FL] |= F_ACK_NOW;
     let k = room - ahead;
     if (k > n) k = n;
-    if (k <= 0 || !asmAdd(t.ooo, i * t.oooW, t.holes, seq, (seq + k) | 0)) {
+    if (!OOO || k <= 0 || !asmAdd(t.ooo, i * t.oooW, t.holes, seq, (seq + k) | 0)) {
       t.drops[stats.DROP_TCP_OUT_OF_ORDER]++;
       return false;
     }
@@ -110,7 +111,7 @@ export function textArrived(t: Tcb, i: number, buf: Uint8Array, dataOff: number)
   if (n > room) n = room;
   const got = ringWrite(t.rcv[i], buf, off, n);
   let nxt = (v[B32 + RCV_NXT] + got) | 0;
-  if (t.ooo[i * t.oooW] > 0) {
+  if (OOO && t.ooo[i * t.oooW] > 0) {
     // This may fill the hole in front of data already waiting: RFC 5681 §4.2, ACK at once.
     const joined = asmAdvance(t.ooo, i * t.oooW, nxt);
     ringCommit(t.rcv[i], (joined - nxt) | 0);

@@ -21,11 +21,12 @@ import {
   LS_WORDS, F_PASSIVE, F_APP, F_ACCEPT_Q, F_APP_CLOSED, P_CLOSED, OFF, NEVER, noHandler, effectiveMss, initialWindow,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
+import { SACK, TRACE } from '../features.js';
 
 /** Record a state change in the trace and make it. */
 export function transition(t: Tcb, i: number, from: number, to: number, cause: number): void {
   const st = t.st;
-  t.trace.record(t.now, i, from, to, cause);
+  if (TRACE) t.trace.record(t.now, i, from, to, cause);
   st[i] = to;
 }
 
@@ -210,7 +211,7 @@ export function openSlot(t: Tcb, i: number, raddr: number, lport: number, rport:
   tm[B64 + T_KEEP] = OFF;
   u8[B8 + KEEP_PROBES] = 0;
   asmClear(t.ooo, i * t.oooW);
-  asmClear(t.sack, i * t.sackW);
+  if (SACK) asmClear(t.sack, i * t.sackW);
   v[B32 + SACK_LAST] = 0;
   v[B32 + HIGH_RXT] = iss;
   v[B32 + RXT_MARK] = iss;

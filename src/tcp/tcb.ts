@@ -23,6 +23,7 @@ import type { Ring } from '../storage/ring.js';
 import { asmWords } from '../storage/assembler.js';
 import { hashKey } from './hash.js';
 import type { Config } from '../config.js';
+import { TRACE } from '../features.js';
 
 /** What TCP needs from the IP layer below: our address, the transmit buffer, a way to send, counters. */
 export interface IpLayer {
@@ -308,7 +309,7 @@ export function createTcb(cfg: Config, ip: IpLayer, k0: number, k1: number, cloc
     connHandler: [],
     lsHandler: [],
     hk: hashKey(k0, k1),
-    trace: new TraceRing(cfg.traceEvents),
+    trace: new TraceRing(TRACE ? cfg.traceEvents : 0),
     clock: clock,
   };
   for (let i = 0; i < n; i++) {

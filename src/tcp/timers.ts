@@ -28,6 +28,7 @@ import type { Tcb } from './tcb.js';
 import { transition, freeSlot, closeSlot } from './slots.js';
 import { flush } from './events.js';
 import { output, sendSegment, sendRstFor, armRtx } from './output.js';
+import { SACK, KEEPALIVE } from '../features.js';
 
 /** TIME-WAIT's 2·MSL or the FIN-WAIT-2 timeout ran out. */
 export function timer2(t: Tcb, i: number): void {
@@ -82,7 +83,7 @@ export function retransmitTimeout(t: Tcb, i: number): void {
   v[B32 + RECOVER] = v[B32 + SND_MAX];
   // RFC 2018 §8: after a timeout the SACKed ranges are not trusted (the receiver may have
   // reneged); everything from SND.UNA goes again.
-  asmClear(t.sack, i * t.sackW);
+  if (SACK) asmClear(t.sack, i * t.sackW);
   v[B32 + HIGH_RXT] = v[B32 + SND_UNA];
   let rto = tm[B64 + RTO] * 2;
   if (rto > t.cfg.tcpRtoMax) rto = t.cfg.tcpRtoMax;
@@ -197,7 +198,7 @@ export function poll(t: Tcb, now: number): number {
     }
     if (st[i] !== C.CLOSED && tm[b + T_RTX] !== OFF && tm[b + T_RTX] <= now) retransmitTimeout(t, i);
     if (st[i] !== C.CLOSED && tm[b + T_PERSIST] !== OFF && tm[b + T_PERSIST] <= now) persistTimeout(t, i);
-    if (st[i] !== C.CLOSED && tm[b + T_KEEP] !== OFF && tm[b + T_KEEP] <= now) keepaliveTimeout(t, i);
+    if (KEEPALIVE && st[i] !== C.CLOSED && tm[b + T_KEEP] !== OFF && tm[b + T_KEEP] <= now) keepaliveTimeout(t, i);
   }
   // The application's handlers run in flush and may start timers (a write on EV_WRITABLE):
   // the deadline is read only after them.

@@ -99,6 +99,9 @@ export const WHY_NAMES: string[] = [
   'SYN cookie', 'TIME-WAIT ACK',
 ];
 
+/** Bytes of one trace entry: time (8), connection (2), from, to, cause. */
+export const TRACE_EVENT_BYTES = 13;
+
 export class TraceRing {
   /** Records ever made. */
   total: number;
@@ -123,9 +126,9 @@ export class TraceRing {
     return this.total < cap ? this.total : cap;
   }
 
-  /** Bytes a ring of `capacity` entries takes: time (8), connection (2), from, to, cause. */
+  /** Bytes a ring of `capacity` entries takes. */
   static bytesFor(capacity: number): number {
-    return 13 * capacity;
+    return TRACE_EVENT_BYTES * capacity;
   }
 
   /** Bytes of storage (for the RAM budget). */

@@ -1,0 +1,54 @@
+/**
+ * Board profiles: what each board bundle carries (features, src/features.ts) and how its stack
+ * is configured (settings, src/config.ts), and the budgets the build enforces. Like lwIP's
+ * lwipopts.h per port: one entry per board family. build.mjs builds one bundle per profile;
+ * test/firmware/*-engine.test.ts load each on the real interpreter and assert its memory
+ * budget; `npm run bench:board` measures them all.
+ *
+ * Costs (bench:board on the real interpreters, Espruino 2v29 JsVars of 13 octets):
+ * - each TCP connection slot: TCB fields + both rings (tcpSndBuf + tcpRcvBuf octets) + the
+ *   demo app's 256-octet buffer; at 1024/1024 rings about 190 JsVars, at 512/512 about 110;
+ * - features: see src/features.ts; code is paid in bundle octets and, on Espruino, in JsVars
+ *   for every function and name the bundle defines.
+ *
+ * Plain JavaScript (build.mjs reads it with Node), in the board subset's spirit: data only.
+ */
+
+/** What every board runs: the demo app's address and Linux sl0's MTU. */
+const BOARD = { addr: '192.168.190.2', mtu: 296 };
+
+export const PROFILES = {
+  /** The Espruino default: Pico (5,100 JsVars, 48 KB of Storage). Four connections, the demo app. */
+  pico: {
+    engine: 'espruino',
+    entry: 'firmware/espruino.ts',
+    out: 'espruino.js',
+    target: 'es2015',
+    features: { SACK: false, SYN_COOKIES: true, KEEPALIVE: false, TRACE: true, OOO: true, CC_EXTRAS: true },
+    config: { ...BOARD, tcpConns: 4, tcpListeners: 2, tcpSndBuf: 1024, tcpRcvBuf: 1024, traceEvents: 8, tcpOooHoles: 2, udpPorts: 2 },
+    // Ratchet: lowered as the bundle shrinks; the goal is 24,576 (half the Pico's Storage).
+    budget: { bundle: 46000 },
+  },
+  /** Puck.js and MDBT42Q (2,630 JsVars): two connections, the same demo app, no extras. */
+  puck: {
+    engine: 'espruino',
+    entry: 'firmware/espruino.ts',
+    out: 'espruino-puck.js',
+    target: 'es2015',
+    features: { SACK: false, SYN_COOKIES: false, KEEPALIVE: false, TRACE: false, OOO: false, CC_EXTRAS: false },
+    config: { ...BOARD, tcpConns: 2, tcpListeners: 2, tcpSndBuf: 512, tcpRcvBuf: 512, tcpMaxSynRcvd: 1, udpPorts: 1 },
+    // Ratchet, as for pico.
+    budget: { bundle: 43500 },
+  },
+  /** Kaluma 1.2.x on the RP2040 (JerryScript, 180 KB heap). */
+  kaluma: {
+    engine: 'jerry',
+    entry: 'firmware/kaluma.ts',
+    out: 'kaluma.js',
+    target: 'es2019',
+    features: { SACK: true, SYN_COOKIES: true, KEEPALIVE: true, TRACE: true, OOO: true, CC_EXTRAS: true },
+    config: { ...BOARD, tcpConns: 4, tcpListeners: 2 },
+    // Ratchet, as for pico.
+    budget: { bundle: 48500 },
+  },
+};
