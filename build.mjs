@@ -5,9 +5,11 @@
  *   dist/espruino.js   firmware/espruino.ts for Espruino (iife, es2015, minified)
  *   dist/kaluma.js     firmware/kaluma.ts for Kaluma (iife, es2019, minified)
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
+ *   dist/lab/          the browser lab (`slipstack lab`): tools/lab/page.ts for browsers, and
+ *                      tools/lab/index.html
  *   dist/sizes.json    { espruino: {raw, gzip}, kaluma: {raw, gzip} } for the bench
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=espruino,kaluma,slipstack]`.
+ * Usage: `node build.mjs [--quiet] [--json] [--only=espruino,kaluma,slipstack,lab]`.
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
  * (the sandbox tests use it) and then leaves dist/sizes.json alone. The board bundles are
@@ -24,7 +26,7 @@
  */
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
@@ -85,6 +87,23 @@ function hostOptions() {
   };
 }
 
+/** Options for the browser lab's script. */
+function labOptions() {
+  return {
+    entryPoints: [join(ROOT, 'tools', 'lab', 'page.ts')],
+    outfile: join(DIST, 'lab', 'lab.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
 /** Run one esbuild build in memory; returns its single output file and its input files (absolute). */
 async function bundle(options) {
   const result = await esbuild.build(options);
@@ -140,9 +159,10 @@ async function main(argv) {
   const hostEntry = join(ROOT, 'tools', 'slipstack.ts');
   if (existsSync(hostEntry)) jobs.push(['slipstack', hostOptions()]);
   else if (only === null || only.includes('slipstack')) say('build: tools/slipstack.ts not found, host CLI skipped');
+  if (existsSync(join(ROOT, 'tools', 'lab', 'page.ts'))) jobs.push(['lab', labOptions()]);
   for (const name of only === null ? [] : only) {
-    if (!['espruino', 'kaluma', 'slipstack'].includes(name)) {
-      console.error(`build: unknown bundle "${name}" in --only (espruino, kaluma, slipstack)`);
+    if (!['espruino', 'kaluma', 'slipstack', 'lab'].includes(name)) {
+      console.error(`build: unknown bundle "${name}" in --only (espruino, kaluma, slipstack, lab)`);
       return 1;
     }
   }
@@ -174,9 +194,10 @@ async function main(argv) {
     sizes[name] = writeBundle(result.out);
   }
   if (sizes.slipstack) chmodSync(join(DIST, 'slipstack.mjs'), 0o755);
+  if (sizes.lab) copyFileSync(join(ROOT, 'tools', 'lab', 'index.html'), join(DIST, 'lab', 'index.html'));
 
   // 3. Sizes: a table, a JSON line, and dist/sizes.json for the bench.
-  const outName = { espruino: 'dist/espruino.js', kaluma: 'dist/kaluma.js', slipstack: 'dist/slipstack.mjs' };
+  const outName = { espruino: 'dist/espruino.js', kaluma: 'dist/kaluma.js', slipstack: 'dist/slipstack.mjs', lab: 'dist/lab/lab.js' };
   for (const name of Object.keys(sizes)) {
     say(`${outName[name].padEnd(20)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip`);
   }

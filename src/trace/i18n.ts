@@ -17,6 +17,8 @@ export interface Strings {
   time: string;
   segment: string;
   line: string;
+  /** 'ms one way' after the latency. */
+  oneWay: string;
   relative: string;
   lost: string;
   dropped: string;
@@ -124,6 +126,7 @@ const EN: Strings = {
   time: 'time ms',
   segment: 'segment',
   line: 'line',
+  oneWay: 'ms one way',
   relative: 'sequence numbers are relative to each side\'s ISN',
   lost: 'lost on the line',
   dropped: 'dropped',
@@ -147,6 +150,7 @@ const ZH: Strings = {
   time: '时间 ms',
   segment: '报文段',
   line: '线路',
+  oneWay: 'ms 单程时延',
   relative: '序号相对各方的初始序号（ISN）',
   lost: '在线路上丢失',
   dropped: '被丢弃',

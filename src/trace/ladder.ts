@@ -214,7 +214,7 @@ export function lessonText(story: Story, str: Strings): string {
   const a = story.ends[0];
   const b = story.ends[1];
   out.push('A ' + a.addr + ' (' + (str.roles[a.role] || a.role) + ')  ⇄  B ' + b.addr + ' (' + (str.roles[b.role] || b.role) + ')');
-  let line = str.line + ': ' + story.baud + ' baud 8N1, ' + story.latency + ' ms one way, MTU ' + story.mtu + ', MSL ' + story.msl + ' ms, seed ' + story.seed;
+  let line = str.line + ': ' + story.baud + ' baud 8N1, ' + story.latency + ' ' + str.oneWay + ', MTU ' + story.mtu + ', MSL ' + story.msl + ' ms, seed ' + story.seed;
   if (story.loss > 0) line += ', loss ' + story.loss;
   if (story.drops.length > 0) line += ', drop ' + story.drops.join(' ');
   out.push(line);

@@ -118,6 +118,9 @@ function segSvg(s: SegEvent, rows: Rows, str: Strings, now: number): string {
     (gone ? ' stroke-dasharray="5 3"' : '') + (gone || s.fate === 'flight' ? '' : ' marker-end="url(#arrow)"') + '/>');
   if (gone) {
     out.push('<text x="' + r1(ex) + '" y="' + r1(y2 + 5) + '" class="x" text-anchor="middle">✕</text>');
+  } else if (s.fate === 'flight' && now < s.arrive) {
+    // The segment itself, on its way: a dot the lab's user can click to drop it.
+    out.push('<circle class="pkt" cx="' + r1(ex) + '" cy="' + r1(y2) + '" r="7" fill="' + color + '" stroke="#fff" stroke-width="1.5"/>');
   }
   const mx = (x1 + (gone ? ex : x2)) / 2;
   const my = (y1 + (gone ? y2 : rows.y(s.arrive))) / 2;
@@ -140,7 +143,7 @@ function segSvg(s: SegEvent, rows: Rows, str: Strings, now: number): string {
 export function lessonSvg(story: Story, str: Strings, now?: number): string {
   const t = now === undefined ? story.end : now;
   const head: string[] = [];
-  head.push(story.lesson + ' — ' + story.title + ' (' + story.rfc + ')');
+  head.push(story.lesson + ' — ' + story.title + (story.rfc !== '' ? ' (' + story.rfc + ')' : ''));
   const a = story.ends[0];
   const b = story.ends[1];
   const sub = 'A ' + a.addr + ' (' + (str.roles[a.role] || a.role) + ')  ⇄  B ' + b.addr + ' (' + (str.roles[b.role] || b.role) + ') · ' +

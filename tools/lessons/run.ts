@@ -9,6 +9,10 @@ import type { WorldOptions } from './world.js';
 import type { Lesson, Step } from './scenarios.js';
 import type { Story } from '../../src/trace/story.js';
 import type { PcapSink } from '../../hal/pcap.js';
+import * as C from '../../src/tcp/constants.js';
+
+/** States that always end by themselves (a timer runs in each). */
+const TRANSIENT = [C.SYN_SENT, C.SYN_RECEIVED, C.FIN_WAIT_1, C.CLOSING, C.LAST_ACK];
 
 /** What a user may change about a lesson run. */
 export interface RunOptions {
@@ -61,8 +65,20 @@ export function doStep(w: World, s: Step): void {
   }
 }
 
-/** Run `lesson` with options `o`; returns the world (its story is complete). */
+/** A step as it was carried out: at what time. */
+export interface DoneStep {
+  t: number;
+  step: Step;
+}
+
+/** Run `lesson` with options `o`; returns the world (its story is complete) and when each step ran. */
 export function runLesson(lesson: Lesson, o: RunOptions): World {
+  return runLessonSteps(lesson, o).world;
+}
+
+/** Like runLesson, and the times at which the steps ran (the lab replays them). */
+export function runLessonSteps(lesson: Lesson, o: RunOptions): { world: World; done: DoneStep[] } {
+  const done: DoneStep[] = [];
   const w = new World(worldOptions(lesson, o));
   w.story.lesson = lesson.name;
   const zh = o.lang === 'zh';
@@ -93,10 +109,24 @@ export function runLesson(lesson: Lesson, o: RunOptions): World {
       if (s.after !== undefined) runTo(w.now() + s.after);
     }
     if (w.now() >= lesson.until && s.when !== undefined) continue;
+    done.push({ t: w.now(), step: s });
     doStep(w, s);
   }
   runTo(lesson.until);
-  return w;
+  // A drop or a loss can leave the story half told at `until`: go on while segments are on
+  // the line or a main connection waits in a state a timer will end (at most 30 s more).
+  const limit = lesson.until + 30000;
+  const busy = function (): boolean {
+    if (w.inFlight().length > 0) return true;
+    for (const end of w.ends) if (TRANSIENT.indexOf(end.column) >= 0) return true;
+    return false;
+  };
+  while (busy() && w.now() < limit) {
+    const t = w.nextEvent();
+    if (t === Infinity) break;
+    runTo(t < limit ? t : limit);
+  }
+  return { world: w, done: done };
 }
 
 /** The story of `lesson` under options `o`. */

@@ -742,11 +742,19 @@ export class World {
       const states = end.stack.tcpStates();
       const epv = new Int32Array(9);
       for (let c = 0; c < states.length; c++) {
-        if (states[c] === C.CLOSED || end.keepAt[c] === undefined) continue;
+          if (states[c] === C.CLOSED || end.keepAt[c] === undefined) continue;
         end.stack.tcpEndpoint(c, epv);
         if (epv[0] === seg.dport && epv[2] === seg.sport) {
           end.lastHeard[c] = this.now();
           end.keepProbes[c] = 0;
+        }
+      }
+      // §3.10.7.4: a FIN repeated into TIME-WAIT restarts the 2·MSL timer (netstat shows it).
+      if (seg.flags.indexOf('F') >= 0) {
+        for (let c = 0; c < states.length; c++) {
+          if (states[c] !== C.TIME_WAIT) continue;
+          end.stack.tcpEndpoint(c, epv);
+          if (epv[0] === seg.dport && epv[2] === seg.sport) end.twAt[c] = this.now();
         }
       }
     }
