@@ -197,3 +197,16 @@ describe('lessons', () => {
     }
   });
 });
+
+describe('README', () => {
+  it('shows the current output of the two lessons it quotes', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const name of ['simultaneous-close', 'time-wait']) {
+      const at = readme.indexOf('`slipstack lesson ' + name + '`');
+      expect(at, name).toBeGreaterThan(0);
+      const start = readme.indexOf('```\n', at) + 4;
+      const end = readme.indexOf('```', start);
+      expect(readme.slice(start, end), name + ': paste test/trace/golden/' + name + '.txt into the README').toBe(readFileSync(join(GOLDEN, name + '.txt'), 'utf8'));
+    }
+  });
+});

@@ -26,6 +26,8 @@ export interface LabAction {
   /** A step on an end, or a drop of segment n. */
   step: Step | null;
   drop: number;
+  /** Made by the user (undo takes these back), not by a loaded lesson's script. */
+  user: boolean;
 }
 
 /** The calls an end's buttons make. */
@@ -38,12 +40,15 @@ export class LabSession {
   /** Name of the scenario loaded ('' for free play). */
   lesson: string;
   private lessonUntil: number;
+  /** Index of the first log entry not yet carried out (a lesson's script runs ahead of the clock). */
+  private next: number;
 
   constructor(seed: number) {
     this.opts = { ...WORLD_DEFAULTS, seed: seed, roles: ['peer', 'peer'], config: [{}, {}], drops: [] };
     this.log = [];
     this.lesson = '';
     this.lessonUntil = 0;
+    this.next = 0;
     this.world = new World(this.opts);
     this.world.story.lesson = 'lab';
     this.world.story.title = 'free play';
@@ -60,34 +65,56 @@ export class LabSession {
     const t = this.now();
     // A call the stack refuses (close with nothing open...) throws and is not logged.
     doStep(this.world, step);
-    this.log.push({ t: t, step: step, drop: 0 });
+    this.record({ t: t, step: step, drop: 0, user: true });
   }
 
   /** Drop segment n if it is still in flight (a click on it); false if it was not. */
   drop(n: number): boolean {
     if (!this.world.dropInFlight(n)) return false;
-    this.log.push({ t: this.now(), step: null, drop: n });
+    this.record({ t: this.now(), step: null, drop: n, user: true });
     return true;
+  }
+
+  /** Log an action just carried out, before the script's entries still to come. */
+  private record(a: LabAction): void {
+    this.log.splice(this.next, 0, a);
+    this.next++;
+  }
+
+  /** Run the clock to t, carrying out the log's entries due on the way. */
+  private runTo(t: number): void {
+    while (this.next < this.log.length && this.log[this.next].t <= t) {
+      const a = this.log[this.next];
+      this.world.runTo(a.t);
+      if (a.step !== null) doStep(this.world, a.step);
+      else this.world.dropInFlight(a.drop);
+      this.next++;
+    }
+    this.world.runTo(t);
   }
 
   /** Run the clock forward by dt ms. */
   advance(dt: number): void {
-    this.world.runTo(this.now() + dt);
+    this.runTo(this.now() + dt);
   }
 
-  /** Run to the next thing that happens (a frame arrives or a timer runs); false if nothing will. */
+  /** Run to the next thing that happens (a frame, a timer, a scripted call); false if nothing will. */
   step(): boolean {
-    const t = this.world.nextEvent();
+    let t = this.world.nextEvent();
+    if (this.next < this.log.length && this.log[this.next].t < t) t = this.log[this.next].t;
     if (t === Infinity) return false;
-    this.world.runTo(t > this.now() ? t : this.now());
+    this.runTo(t > this.now() ? t : this.now());
     return true;
   }
 
-  /** Take back the last action: replay everything before it, up to the moment it was made. */
+  /** Take back the user's last action: replay everything else up to the moment it was made. */
   undo(): boolean {
-    const last = this.log.pop();
-    if (last === undefined) return false;
-    this.replay(last.t);
+    let k = this.next - 1;
+    while (k >= 0 && !this.log[k].user) k--;
+    if (k < 0) return false;
+    const t = this.log[k].t;
+    this.log.splice(k, 1);
+    this.replay(t);
     return true;
   }
 
@@ -102,7 +129,7 @@ export class LabSession {
     const o = worldOptions(lesson, { seed: this.opts.seed, loss: this.opts.loss });
     const run = runLessonSteps(lesson, { seed: this.opts.seed, loss: this.opts.loss, netstatAt: [] });
     this.opts = o;
-    this.log = run.done.map(function (d) { return { t: d.t, step: d.step, drop: 0 }; });
+    this.log = run.done.map(function (d) { return { t: d.t, step: d.step, drop: 0, user: false }; });
     this.lesson = lesson.name;
     this.lessonUntil = lesson.until;
     this.replay(0);
@@ -125,21 +152,16 @@ export class LabSession {
     this.replay(0);
   }
 
-  /** Rebuild the world and redo the log's actions made before `until`, then run to `until`. */
+  /** Rebuild the world and redo the log's entries due by `until`, then run to `until`. */
   replay(until: number): void {
     const w = new World(this.opts);
     w.story.lesson = this.lesson !== '' ? this.lesson : 'lab';
     w.story.title = this.world.story.title;
     w.story.about = this.world.story.about;
     w.story.rfc = this.world.story.rfc;
-    for (const a of this.log) {
-      if (a.t > until) break;
-      w.runTo(a.t);
-      if (a.step !== null) doStep(w, a.step);
-      else w.dropInFlight(a.drop);
-    }
-    w.runTo(until);
     this.world = w;
+    this.next = 0;
+    this.runTo(until);
   }
 }
 
