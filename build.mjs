@@ -5,6 +5,8 @@
  *   dist/<out>         one bundle per board profile (firmware/profiles.mjs): dist/espruino.js
  *                      (pico, the Espruino default), dist/espruino-puck.js, dist/kaluma.js
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
+ *   dist/lab/          the browser lab (`slipstack lab`): tools/lab/page.ts for browsers, and
+ *                      tools/lab/index.html
  *   dist/sizes.json    { <profile>: {raw, gzip, out}, ... } for the bench
  *
  * A board bundle is built in two passes. The first bundles the profile's entry as ESM with
@@ -14,7 +16,7 @@
  * also drops every function the first pass left unreferenced. A bundle over its profile's
  * size budget fails the build.
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack]` (a bundle's
+ * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab]` (a bundle's
  * file name works too: `--only=espruino` is pico).
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
@@ -32,7 +34,7 @@
  */
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
@@ -88,6 +90,23 @@ function hostOptions() {
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
+/** Options for the browser lab's script. */
+function labOptions() {
+  return {
+    entryPoints: [join(ROOT, 'tools', 'lab', 'page.ts')],
+    outfile: join(DIST, 'lab', 'lab.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    legalComments: 'none',
     write: false,
     logLevel: 'silent',
   };
@@ -191,8 +210,8 @@ async function main(argv) {
   for (const n of names) alias[PROFILES[n].out.replace(/\.js$/, '')] = n;
   const wanted = only === null ? null : only.map((n) => alias[n] || n);
   for (const name of wanted === null ? [] : wanted) {
-    if (!names.includes(name) && name !== 'slipstack') {
-      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')}, slipstack, or a bundle's file name)`);
+    if (!names.includes(name) && name !== 'slipstack' && name !== 'lab') {
+      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')}, slipstack, lab, or a bundle's file name)`);
       return 1;
     }
   }
@@ -242,14 +261,25 @@ async function main(argv) {
       say('build: tools/slipstack.ts not found, host CLI skipped');
     }
   }
+  if ((wanted === null || wanted.includes('lab')) && existsSync(join(ROOT, 'tools', 'lab', 'page.ts'))) {
+    try {
+      const result = await bundle(labOptions());
+      sizes.lab = writeBundle(result.out);
+    } catch (e) {
+      printEsbuildErrors('lab', e);
+      failed = true;
+    }
+  }
   if (sizes.slipstack) chmodSync(join(DIST, 'slipstack.mjs'), 0o755);
+  if (sizes.lab) copyFileSync(join(ROOT, 'tools', 'lab', 'index.html'), join(DIST, 'lab', 'index.html'));
 
   // 3. Sizes: a table, a JSON line, and dist/sizes.json for the bench.
   const boards = {};
   for (const name of Object.keys(sizes)) {
-    const out = name === 'slipstack' ? 'dist/slipstack.mjs' : sizes[name].out;
-    say(`${out.padEnd(22)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip${name === 'slipstack' ? '' : '  (' + name + ')'}`);
-    if (name !== 'slipstack') boards[name] = sizes[name];
+    const host = name === 'slipstack' || name === 'lab';
+    const out = name === 'slipstack' ? 'dist/slipstack.mjs' : name === 'lab' ? 'dist/lab/lab.js' : sizes[name].out;
+    say(`${out.padEnd(22)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip${host ? '' : '  (' + name + ')'}`);
+    if (!host) boards[name] = sizes[name];
   }
   if (Object.keys(boards).length > 0) {
     if (only === null) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');

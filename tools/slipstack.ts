@@ -5,6 +5,8 @@
  *           on a serial port with --port
  *   ping    ping a board over a serial port, with the host's own slipstack on the line
  *   bridge  join a SLIP serial line to a Linux TUN device (the kernel then reaches the board)
+ *   lesson  a TCP scenario between two stacks as a ladder diagram (tools/lesson.ts)
+ *   lab     the browser lab: two stacks in a web page (tools/lab/server.ts)
  *
  * Options are parsed with Node's util.parseArgs; every subcommand answers --help. Errors in
  * the options give one clear line and exit code 2; a port or device that cannot be opened
@@ -82,6 +84,9 @@ commands:
             write a pcap (default); with --port DEV, the same with a real board
   ping      ping a board over a serial port with the host's own slipstack
   bridge    join a SLIP serial line to a Linux TUN device, with optional impairments
+  lesson    learn TCP: a scenario between two stacks as a ladder diagram with both
+            ends' states and the reason for every step ('slipstack lesson --list')
+  lab       learn TCP in a browser: two stacks, buttons, drop a segment, undo
 
 Run 'slipstack <command> --help' for a command's options.
 `;
@@ -283,6 +288,26 @@ async function cmdBridge(argv: string[]): Promise<void> {
   process.on('SIGTERM', function () { stop(0); });
 }
 
+async function cmdLesson(argv: string[]): Promise<void> {
+  const { lessonCommand, UsageError } = await import('./lesson.js');
+  try {
+    process.stdout.write(lessonCommand(argv));
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+}
+
+async function cmdLab(argv: string[]): Promise<void> {
+  const { labCommand, LabUsageError } = await import('./lab/server.js');
+  try {
+    await labCommand(argv, function (line) { process.stdout.write(line + '\n'); });
+  } catch (e) {
+    if (e instanceof LabUsageError) fail(e.message);
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const cmd = argv[0];
   if (cmd === undefined || cmd.startsWith('-')) {
@@ -296,6 +321,8 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'start') await cmdStart(argv.slice(1));
   else if (cmd === 'ping') await cmdPing(argv.slice(1));
   else if (cmd === 'bridge') await cmdBridge(argv.slice(1));
+  else if (cmd === 'lesson') await cmdLesson(argv.slice(1));
+  else if (cmd === 'lab') await cmdLab(argv.slice(1));
   else if (cmd === 'help') process.stdout.write(MAIN_HELP);
   else fail(`unknown command "${cmd}" (see 'slipstack --help')`);
 }
