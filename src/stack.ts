@@ -492,6 +492,10 @@ export class Stack {
   tcpInUse(): number { return api.tcpInUse(this.t); }
   /** The raw RFC 9293 state array, by slot (netstat-like tools). */
   tcpStates(): Uint8Array { return this.t.st; }
+  /** Timers of slot i into out[0..8] (tools: netstat; see src/tcp/api.ts). */
+  tcpTimers(i: number, out: Float64Array): void { api.tcpTimers(this.t, i, out); }
+  /** The listeners, [handle, port, backlog, waiting] per listener into out; returns how many there are. */
+  tcpListeners(out: Int32Array): number { return api.tcpListeners(this.t, out); }
   /** Endpoint, sequence numbers and queues of slot i into out[0..8] (tools). */
   tcpEndpoint(i: number, out: Int32Array): void { api.tcpEndpoint(this.t, i, out); }
 

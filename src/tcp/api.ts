@@ -23,14 +23,14 @@ import * as ev from '../trace/events.js';
 import { ringWrite, ringRead, ringPeek, ringFree } from '../storage/ring.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, SND_UNA, SND_NXT, SND_MAX, SND_WND, RCV_NXT, CWND, SSTHRESH, R2, LISTENER,
-  RTO, T_2, T_KEEP, PENDING, ERROR, KEEP_PROBES, LS_PORT, LS_BACKLOG, LS_PENDING, LS_WORDS, F_APP, F_ACCEPT_Q,
+  RTO, T_RTX, T_ACK, T_PERSIST, T_2, T_KEEP, PENDING, ERROR, KEEP_PROBES, RTX_COUNT, PERSIST_SHIFT, LS_PORT, LS_BACKLOG, LS_PENDING, LS_WORDS, F_APP, F_ACCEPT_Q,
   F_APP_CLOSED, F_SHUT_WR, F_FIN_RCVD, F_ACK_NOW, F_NODELAY, F_KEEPALIVE, P_READABLE, OFF, noHandler, rcvWindow,
 } from './tcb.js';
 import type { Tcb, TcpHandler } from './tcb.js';
 import { transition, freeSlot, find, findListener, allocSlot, openSlot } from './slots.js';
 import { acceptable, flush } from './events.js';
 import { output, emit, sendRstFor } from './output.js';
-import { TRACE, KEEPALIVE } from '../features.js';
+import { KEEPALIVE } from '../features.js';
 
 /** A handler argument: a function, or undefined for none. */
 function optHandler(what: string, handler: TcpHandler | undefined): void {
@@ -126,15 +126,31 @@ export function tcpAccept(t: Tcb, h: number): number {
   return i;
 }
 
+/** A free ephemeral port for this peer, or -1. */
+function pickPort(t: Tcb, raddr: number, rport: number): number {
+  for (let k = 0; k < 16384; k++) {
+    const p = t.ephemeral;
+    t.ephemeral = t.ephemeral >= 65535 ? 49152 : t.ephemeral + 1;
+    if (find(t, raddr, rport, p) < 0 && findListener(t, p) < 0) return p;
+  }
+  return -1;
+}
+
 /**
- * Active OPEN to (raddr, rport) from local port lport (0 = ephemeral): the SYN goes out now. Returns the handle (state SYN-SENT), or -EADDRINUSE (that connection exists, or no
- * ephemeral port is free), -ENOBUFS (the table is full and holds no TIME-WAIT to recycle).
+ * Active OPEN to (raddr, rport) from local port lport (0 = ephemeral): the SYN goes out now.
+ * Returns the handle (state SYN-SENT), or -EADDRINUSE (that connection exists, or no ephemeral
+ * port is free), -ENOBUFS (the table is full and holds no TIME-WAIT to recycle).
  */
 export function tcpConnect(t: Tcb, raddr: number, rport: number, lport: number, handler: TcpHandler | undefined): number {
   raddr = check.dest('tcpConnect', raddr, t.addr, false);
   check.port('tcpConnect', rport);
   if (lport !== 0) check.intIn('tcpConnect', 'local port', lport, 1, 65535, E.EINVAL);
   optHandler('tcpConnect', handler);
+  return open(t, raddr, rport, lport, handler, C.CLOSED, ev.CAUSE_CONNECT);
+}
+
+/** OPEN: take a slot and send the SYN; the trace records `from` -> SYN-SENT for `cause`. */
+function open(t: Tcb, raddr: number, rport: number, lport: number, handler: TcpHandler | undefined, from: number, cause: number): number {
   const v = t.v;
   t.now = t.clock();
   if (lport === 0) lport = pickPort(t, raddr, rport);
@@ -145,7 +161,7 @@ export function tcpConnect(t: Tcb, raddr: number, rport: number, lport: number, 
   openSlot(t, i, raddr, lport, rport);
   v[i * W32 + FL] = F_APP;
   t.connHandler[i] = handler !== undefined ? handler : noHandler;
-  transition(t, i, C.CLOSED, C.SYN_SENT, ev.CAUSE_CONNECT);
+  transition(t, i, from, C.SYN_SENT, cause);
   output(t, i);
   return i;
 }
@@ -154,26 +170,14 @@ export function tcpConnect(t: Tcb, raddr: number, rport: number, lport: number, 
 export function tcpConnectFrom(t: Tcb, h: number, raddr: number, rport: number): number {
   raddr = check.dest('tcpConnectFrom', raddr, t.addr, false);
   check.port('tcpConnectFrom', rport);
-  const ls = t.ls;
   const l = listenerIndex(t, h, 'tcpConnectFrom');
-  const lport = ls[l * LS_WORDS + LS_PORT];
+  const lport = t.ls[l * LS_WORDS + LS_PORT];
   const handler = t.lsHandler[l];
   tcpUnlisten(t, h);
-  const i = tcpConnect(t, raddr, rport, lport, handler);
   // The trace shows the endpoint's own path: it was listening, now it is SYN-SENT.
-  if (TRACE && i >= 0) t.trace.record(t.now, i, C.LISTEN, C.SYN_SENT, ev.CAUSE_SEND);
-  return i;
+  return open(t, raddr, rport, lport, handler, C.LISTEN, ev.CAUSE_SEND);
 }
 
-/** A free ephemeral port for this peer, or -1. */
-function pickPort(t: Tcb, raddr: number, rport: number): number {
-  for (let k = 0; k < 16384; k++) {
-    const p = t.ephemeral;
-    t.ephemeral = t.ephemeral >= 65535 ? 49152 : t.ephemeral + 1;
-    if (find(t, raddr, rport, p) < 0 && findListener(t, p) < 0) return p;
-  }
-  return -1;
-}
 
 /**
  * SEND buf[off, off+len): returns the octets the send ring took,
@@ -429,3 +433,45 @@ export function tcpEndpoint(t: Tcb, conn: number, out: Int32Array): void {
   if (out.length > 8) out[8] = v[i * W32 + SND_MAX];
 }
 
+
+/**
+ * The timers of a connection slot into out[0..8] (netstat, teaching tools): the deadlines
+ * (absolute ms, 0 = not running) of the retransmission timer, persist, delayed ACK, keepalive
+ * and 2·MSL / FIN-WAIT-2, with the retransmissions so far, the persist backoff, the keepalive
+ * probes sent, and the RTO: [T_RTX, retransmits, T_PERSIST, backoff, T_ACK, T_KEEP, probes, T_2, RTO].
+ */
+export function tcpTimers(t: Tcb, conn: number, out: Float64Array): void {
+  if (!(out instanceof Float64Array) || out.length < 9) throw new E.StackError(E.EINVAL, 'tcpTimers: out must be a Float64Array of 9');
+  const i = slot(t, conn, 'tcpTimers');
+  const tm = t.tm;
+  const u8 = t.u8;
+  out[0] = tm[i * W64 + T_RTX];
+  out[1] = u8[i * W8 + RTX_COUNT];
+  out[2] = tm[i * W64 + T_PERSIST];
+  out[3] = u8[i * W8 + PERSIST_SHIFT];
+  out[4] = tm[i * W64 + T_ACK];
+  out[5] = tm[i * W64 + T_KEEP];
+  out[6] = u8[i * W8 + KEEP_PROBES];
+  out[7] = tm[i * W64 + T_2];
+  out[8] = tm[i * W64 + RTO];
+}
+
+/**
+ * The listeners, four Int32 words each into out (handle, port, backlog, connections waiting to
+ * be accepted), as many as fit; returns how many there are.
+ */
+export function tcpListeners(t: Tcb, out: Int32Array): number {
+  if (!(out instanceof Int32Array)) throw new E.StackError(E.EINVAL, 'tcpListeners: out must be an Int32Array');
+  let k = 0;
+  for (let l = 0; l < t.nls; l++) {
+    if (t.ls[l * LS_WORDS + LS_PORT] === 0) continue;
+    if (4 * k + 3 < out.length) {
+      out[4 * k] = C.LISTENER_BASE + l;
+      out[4 * k + 1] = t.ls[l * LS_WORDS + LS_PORT];
+      out[4 * k + 2] = t.ls[l * LS_WORDS + LS_BACKLOG];
+      out[4 * k + 3] = t.ls[l * LS_WORDS + LS_PENDING];
+    }
+    k++;
+  }
+  return k;
+}

@@ -26,7 +26,7 @@ import { seqLt, seqLe, seqGt, seqInWindow } from '../wire/seq.js';
 import { ringFree } from '../storage/ring.js';
 import {
   W32, W64, W8, FL, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, SND_WL1, SND_WL2, MAX_SND_WND, SND_FIN, SND_MSS, IRS,
-  RCV_NXT, RCV_ADV, RCV_ACKED, CWND, LISTENER, T_RTX, T_2, T_KEEP, ERROR, RTX_COUNT, KEEP_PROBES, LS_BACKLOG,
+  RCV_NXT, RCV_ADV, RCV_ACKED, CWND, LISTENER, T_RTX, T_2, T_KEEP, ERROR, ACK_WHY, RTX_COUNT, KEEP_PROBES, LS_BACKLOG,
   LS_PENDING, LS_WORDS, F_PASSIVE, F_APP_CLOSED, F_ACK_NOW, F_SYN_ACKED, F_FIN_SENT, F_FIN_RCVD, F_KEEPALIVE,
   F_ACK_DEFERRED, F_SACK, OFF, segLen, rcvWindow, effectiveMss, initialWindow,
 } from './tcb.js';
@@ -459,7 +459,10 @@ export function endBatch(t: Tcb): void {
     if (!(v[i * W32 + FL] & F_ACK_DEFERRED)) continue;
     v[i * W32 + FL] &= ~F_ACK_DEFERRED;
     const s = st[i];
+    t.why = t.u8[i * W8 + ACK_WHY];
+    t.u8[i * W8 + ACK_WHY] = 0;
     if (s !== C.CLOSED && s !== C.LISTEN && s !== C.SYN_SENT) sendAck(t, i);
+    t.why = 0;
   }
   flush(t);
 }

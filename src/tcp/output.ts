@@ -27,7 +27,7 @@ import { asmFind } from '../storage/assembler.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, MAX_SND_WND, SND_FIN, SND_MSS,
   RCV_NXT, RCV_ADV, RCV_ACKED, RTT_SEQ, CWND, SACK_LAST, RTO, RTT_TIME, RTX_START, T_RTX, T_ACK, CH_START,
-  T_PERSIST, PERSIST_SINCE, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, F_ACK_DEFERRED, F_ACK_NOW, F_SACK, F_SYN_ACKED,
+  T_PERSIST, PERSIST_SINCE, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, ACK_WHY, F_ACK_DEFERRED, F_ACK_NOW, F_SACK, F_SYN_ACKED,
   F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
@@ -150,7 +150,10 @@ export function sendSegment(t: Tcb, i: number, seq: number, flags: number, ringO
     tm[B64 + T_ACK] = OFF;
     // Any segment with an ACK carries the latest RCV.NXT: a held-back bare ACK is not needed.
     // (An ACK below RCV.NXT, a keepalive probe, says nothing new; it does not count.)
-    if (seq === v[B32 + SND_NXT] || len > 0) v[B32 + FL] &= ~F_ACK_DEFERRED;
+    if (seq === v[B32 + SND_NXT] || len > 0) {
+      v[B32 + FL] &= ~F_ACK_DEFERRED;
+      t.u8[i * W8 + ACK_WHY] = 0;
+    }
   }
   const wnd = updateWindow(t, i);
   emit(t, v[B32 + RADDR], v[B32 + LPORT], v[B32 + RPORT], seq, ackNo, flags, wnd,
@@ -163,6 +166,9 @@ export function sendAck(t: Tcb, i: number): void {
   const B32 = i * W32;
   if (t.batching) {
     v[B32 + FL] |= F_ACK_DEFERRED;
+    // The reason of the first ACK owed travels with it (a TIME-WAIT re-ACK, a challenge ACK),
+    // or the trace would call it a plain ACK when the batch ends.
+    if (t.u8[i * W8 + ACK_WHY] === 0) t.u8[i * W8 + ACK_WHY] = t.why !== 0 ? t.why : ev.WHY_ACK;
     return;
   }
   sendSegment(t, i, v[B32 + SND_NXT], tcpw.ACK, 0, 0);

@@ -130,8 +130,10 @@ export const CH_COUNT = 4;
 export const DUP_ACKS = 5;
 export const PERSIST_SHIFT = 6;
 export const KEEP_PROBES = 7;
+/** Why the ACK held back by an input batch is owed (WHY_*; 0: from its flags), for endBatch. */
+export const ACK_WHY = 8;
 /** Uint8 words per slot. */
-export const W8 = 8;
+export const W8 = 9;
 
 // ---- the listen table (ls), 3 Uint16 words per listener --------------------------------
 export const LS_PORT = 0;

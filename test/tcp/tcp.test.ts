@@ -117,3 +117,38 @@ describe('why each segment was sent (stack.txReason)', () => {
     expect(p.b.tcpState(s)).toBe(C.CLOSE_WAIT);
   });
 });
+
+describe('introspection for netstat and the teaching tools', () => {
+  it('tcpTimers reports the running deadlines and counts; tcpListeners lists handle, port, backlog and queue', () => {
+    const p = createPair({ tcpAckDelay: 50 });
+    const l = p.b.tcpListen(80, 3);
+    const ls = new Int32Array(8);
+    expect(p.b.tcpListeners(ls)).toBe(1);
+    expect(Array.from(ls.subarray(0, 4))).toEqual([l, 80, 3, 0]);
+    const c = p.a.tcpConnect(p.addrB, 80, 0);
+    p.sim.run(p.now() + 200);
+    expect(p.b.tcpListeners(ls)).toBe(1);
+    expect(ls[3]).toBe(1); // one connection waits to be accepted
+    const tm = new Float64Array(9);
+    p.a.tcpWrite(c, new Uint8Array(10), 0, 10);
+    p.a.tcpTimers(c, tm);
+    expect(tm[0]).toBeGreaterThan(p.now()); // the retransmission timer runs
+    expect(tm[8]).toBeGreaterThan(0); // RTO
+    p.a.tcpClose(c);
+    p.sim.run(p.now() + 300);
+    p.a.tcpTimers(c, tm);
+    expect(p.a.tcpState(c)).toBe(C.FIN_WAIT_2);
+    expect(tm[7]).toBeGreaterThan(p.now()); // the FIN-WAIT-2 limit of a closed connection
+    expect(() => p.a.tcpTimers(c, new Float64Array(3))).toThrow(StackError);
+  });
+
+  it('connectFrom records one transition, LISTEN -> SYN-SENT', () => {
+    const p = createPair();
+    const l = p.a.tcpListen(7000, 1);
+    const before = p.a.trace.total;
+    const c = p.a.tcpConnectFrom(l, p.addrB, 80);
+    expect(p.a.trace.total - before).toBe(1);
+    const k = p.a.trace.size() - 1;
+    expect([p.a.trace.conn(k), p.a.trace.from(k), p.a.trace.to(k), p.a.trace.cause(k)]).toEqual([c, C.LISTEN, C.SYN_SENT, EV.CAUSE_SEND]);
+  });
+});
