@@ -6,14 +6,17 @@
  * - an HTTP demo on port 80: any request gets a small plain-text page, then the server closes.
  * Ping replies need nothing here: the stack answers ICMP echo requests by itself.
  *
- * Contract: `startApp(stack)` binds the ports and registers the stack's one TCP event handler,
- * once. Every buffer is allocated here, one slice per connection slot, so serving allocates
+ * Contract: `startApp(net)` (a stack's `net`, src/net.ts) binds the ports and gives each TCP
+ * listener its handler, once. It calls the flat API (src/udp.ts, src/tcp/api.ts), so a board
+ * bundle carries only the calls the app makes. Every buffer is allocated here, one slice per connection slot, so serving allocates
  * nothing. The echo reads only what it can send back: when the peer sends faster than it
  * reads, the send ring fills, the echo stops reading, the receive window closes, and TCP's
  * flow control slows the peer down (nothing is dropped or buffered without bound).
  * `DEFAULT_CONFIG` is the boards' stack configuration.
  */
-import type { Stack } from '../src/stack.js';
+import type { Net } from '../src/net.js';
+import { udpBind, udpSend } from '../src/udp.js';
+import { tcpListen, tcpAccept, tcpRead, tcpWrite, tcpClose } from '../src/tcp/api.js';
 import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED } from '../src/tcp/constants.js';
 import { EAGAIN } from '../src/errno.js';
 
@@ -42,14 +45,15 @@ function ascii(s: string): Uint8Array {
   return out;
 }
 
-/** Start the demo services on `stack`. */
-export function startApp(stack: Stack): void {
-  stack.udpBind(ECHO_PORT, function (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) {
+/** Start the demo services on the stack whose state is `n`. */
+export function startApp(n: Net): void {
+  const t = n.t;
+  udpBind(n, ECHO_PORT, function (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) {
     // RFC 862: "send back any data received", to the sender, from the echo port.
-    stack.udpSend(srcAddr, srcPort, dstPort, data, off, len);
+    udpSend(n, srcAddr, srcPort, dstPort, data, off, len);
   });
-  const slots = stack.config.tcpConns;
-  if (slots === 0 || stack.config.tcpListeners < 2) return;
+  const slots = n.cfg.tcpConns;
+  if (slots === 0 || n.cfg.tcpListeners < 2) return;
   const response = ascii('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' + HTTP_BODY.length +
     '\r\nConnection: close\r\n\r\n' + HTTP_BODY);
   const bufs = new Uint8Array(slots * SLICE);
@@ -59,7 +63,7 @@ export function startApp(stack: Stack): void {
   const headEnd = new Uint8Array(slots);
 
   function finish(c: number): void {
-    stack.tcpClose(c);
+    tcpClose(t, c);
   }
 
   /** Echo: send back what is pending, then read more only if it all went. */
@@ -67,7 +71,7 @@ export function startApp(stack: Stack): void {
     const base = c * SLICE;
     for (;;) {
       if (pendLen[c] > 0) {
-        const k = stack.tcpWrite(c, bufs, base + pendOff[c], pendLen[c]);
+        const k = tcpWrite(t, c, bufs, base + pendOff[c], pendLen[c]);
         if (k === -EAGAIN) return; // the send ring is full: EV_WRITABLE brings us back
         if (k < 0) {
           finish(c);
@@ -77,7 +81,7 @@ export function startApp(stack: Stack): void {
         pendLen[c] -= k;
         if (pendLen[c] > 0) return;
       }
-      const r = stack.tcpRead(c, bufs, base, SLICE);
+      const r = tcpRead(t, c, bufs, base, SLICE);
       if (r > 0) {
         pendOff[c] = 0;
         pendLen[c] = r;
@@ -93,7 +97,7 @@ export function startApp(stack: Stack): void {
   function serveHttp(c: number): void {
     const base = c * SLICE;
     for (;;) {
-      const r = stack.tcpRead(c, bufs, base, SLICE);
+      const r = tcpRead(t, c, bufs, base, SLICE);
       if (r === -EAGAIN) return;
       if (r <= 0) {
         finish(c);
@@ -105,7 +109,7 @@ export function startApp(stack: Stack): void {
         headEnd[c] = b === want ? headEnd[c] + 1 : b === 13 ? 1 : 0;
       }
       if (headEnd[c] === 4) {
-        stack.tcpWrite(c, response, 0, response.length);
+        tcpWrite(t, c, response, 0, response.length);
         finish(c);
         return;
       }
@@ -116,7 +120,7 @@ export function startApp(stack: Stack): void {
   // it accepts: no table of roles per slot.
   function echoEvents(c: number, ev: number, _detail: number): void {
     if (ev === EV_ACCEPTABLE) {
-      for (let conn = stack.tcpAccept(c); conn >= 0; conn = stack.tcpAccept(c)) {
+      for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         pendLen[conn] = 0;
         serveEcho(conn);
       }
@@ -129,7 +133,7 @@ export function startApp(stack: Stack): void {
 
   function httpEvents(c: number, ev: number, _detail: number): void {
     if (ev === EV_ACCEPTABLE) {
-      for (let conn = stack.tcpAccept(c); conn >= 0; conn = stack.tcpAccept(c)) {
+      for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         headEnd[conn] = 0;
         serveHttp(conn);
       }
@@ -140,6 +144,6 @@ export function startApp(stack: Stack): void {
     }
   }
 
-  stack.tcpListen(ECHO_PORT, 2, echoEvents);
-  stack.tcpListen(HTTP_PORT, 2, httpEvents);
+  tcpListen(t, ECHO_PORT, 2, echoEvents);
+  tcpListen(t, HTTP_PORT, 2, httpEvents);
 }

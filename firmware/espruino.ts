@@ -11,7 +11,8 @@
  * (re)starts the HAL. Requires Espruino 2v14 or later (object literal shorthand, which
  * esbuild's minifier emits).
  */
-import { Stack } from '../src/stack.js';
+import { createNet, netPoll, netRam } from '../src/net.js';
+import type { Net } from '../src/net.js';
 import { createEspruinoHal } from '../hal/espruino.js';
 import type { EspruinoHal } from '../hal/espruino.js';
 import { startApp } from './app.js';
@@ -21,7 +22,7 @@ import { CONFIG, PROFILE } from './profile.js';
 const BAUD = 115200;
 
 let hal: EspruinoHal | null = null;
-let stack: Stack | null = null;
+let net: Net | null = null;
 
 /** Keep the REPL off Serial1: otherwise it would read our packets as JavaScript. */
 function moveConsole(): void {
@@ -32,13 +33,15 @@ function moveConsole(): void {
 /** Espruino calls onInit at power-on; we also call it once when the bundle loads. */
 function onInit(): void {
   moveConsole();
-  if (hal === null || stack === null) {
+  if (hal === null || net === null) {
     hal = createEspruinoHal(Serial1, BAUD);
-    stack = new Stack(CONFIG, hal);
-    startApp(stack);
-    console.log('slipstack: ' + CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM, profile ' + PROFILE);
+    const n = createNet(CONFIG, hal);
+    net = n;
+    startApp(n);
+    console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
   }
-  hal.start(stack);
+  const live = net;
+  hal.start({ poll: function (now: number) { return netPoll(live, now); } });
 }
 
 // Espruino only calls a GLOBAL onInit; this bundle is wrapped in a function. `globalThis`

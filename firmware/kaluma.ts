@@ -6,7 +6,7 @@
  * `slattach` and ping 192.168.190.2 as for Espruino. The Kaluma REPL lives on USB, so the
  * UART carries only SLIP.
  */
-import { Stack } from '../src/stack.js';
+import { createNet, netPoll, netRam } from '../src/net.js';
 import { createKalumaHal } from '../hal/kaluma.js';
 import { startApp } from './app.js';
 import { CONFIG, PROFILE } from './profile.js';
@@ -22,10 +22,10 @@ function main(): void {
   const uartModule = require('uart') as KalumaUartModule;
   const uart = new uartModule.UART(UART_PORT, { baudrate: BAUD });
   const hal = createKalumaHal(uart);
-  const stack = new Stack(CONFIG, hal);
-  startApp(stack);
-  hal.start(stack);
-  console.log('slipstack: ' + CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM, profile ' + PROFILE);
+  const n = createNet(CONFIG, hal);
+  startApp(n);
+  hal.start({ poll: function (now: number) { return netPoll(n, now); } });
+  console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
 }
 
 main();

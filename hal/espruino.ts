@@ -21,7 +21,7 @@
  * to pause, and the few JsVars it takes are far cheaper than a JavaScript byte loop.
  * The same goes for the Uint8Array that `E.toUint8Array` makes for each received chunk.
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
 import type { Pollable } from './poll-timer.js';

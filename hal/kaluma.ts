@@ -24,7 +24,7 @@
  * frees those by reference counting as soon as they are dropped, so no collector pauses,
  * and native copying beats a JavaScript byte loop on an interpreter.
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
 import type { Pollable } from './poll-timer.js';

@@ -35,7 +35,7 @@
  * the stack's; the host is a PC).
  */
 import { randomFillSync } from 'node:crypto';
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { native } from '../src/native.js';
 import type { Pollable } from './poll-timer.js';
 

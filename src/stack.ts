@@ -1,55 +1,29 @@
 /**
- * The stack: SLIP in, IPv4 checks, ICMP and UDP, and the way back out.
+ * The stack as one object: the front door for host programs (`createStack(config, hal)`
+ * returns a `Stack`; src/index.ts exports it). Each method is one line over the flat modules,
+ * which a board's firmware calls directly so that its bundle carries only what it uses:
+ * net.ts (input from the line, poll), icmp.ts, udp.ts, tcp/api.ts.
  *
- * Contract:
- * - `createStack(config, hal)` validates the configuration and allocates every buffer and
- *   table the stack will ever use, then registers itself as the HAL's receiver.
- * - Ingress runs inside the HAL's receive callback: SLIP decode → IPv4 checks → ICMP / UDP.
- *   Every packet that is not delivered increments exactly one counter in `drops` (its
- *   reason) and nothing throws.
- * - Egress builds each packet in one transmit buffer, SLIP-encodes it into a second one and
- *   hands that to `hal.write`, synchronously.
- * - `poll(now)` runs what is due and returns the time it next needs to run.
- * - After start-up nothing here allocates: no objects, closures, strings or views per packet.
- *   UDP handlers read the datagram straight out of the shared receive buffer.
- *
- * Deviations (documented in the README): fragments are dropped and counted, not reassembled
- * (RFC 1122 §3.3.2 asks for reassembly of 576 octets; many embedded-stack CVEs live in that
- * code); IP options are accepted and ignored; no IP forwarding.
+ * Contract: results are data or a negative errno (src/errno.ts); misuse throws StackError
+ * before anything reaches the wire. A user call made outside input and poll that can start a
+ * timer wakes the HAL (src/hal.ts). After start-up nothing allocates.
  */
-import type { Hal } from '../hal/hal.js';
+import type { Hal } from './hal.js';
 import { resolveConfig } from './config.js';
 import type { Config, StackConfig } from './config.js';
-import { native } from './native.js';
-import * as stats from './stats.js';
-import * as err from './wire/err.js';
-import * as ipv4 from './wire/ipv4.js';
-import * as icmp from './wire/icmp.js';
-import * as udp from './wire/udp.js';
-import * as slip from './wire/slip.js';
-import * as E from './errno.js';
-import * as check from './check.js';
-import { createTcb, tcbRam } from './tcp/tcb.js';
-import type { Tcb, TcpHandler } from './tcp/tcb.js';
-import { poll as tcpPoll } from './tcp/timers.js';
-import { input as tcpInput, icmpError as tcpIcmpError, beginBatch, endBatch } from './tcp/input.js';
-import * as api from './tcp/api.js';
+import { createNet, netInput, netPoll, netRam } from './net.js';
+import type { Net, UdpHandler, EchoReplyHandler } from './net.js';
+import type { TcpHandler } from './tcp/tcb.js';
 import type { TraceRing } from './trace/events.js';
+import { ping, onEchoReply } from './icmp.js';
+import { udpBind, udpUnbind, udpSend } from './udp.js';
+import * as api from './tcp/api.js';
 
-/** A UDP receive handler. `data[off, off+len)` is valid only until the handler returns. */
-export type UdpHandler = (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) => void;
-/** An ICMP echo reply handler; `data[off, off+len)` is the echo data, valid until it returns. */
-export type EchoReplyHandler = (srcAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number) => void;
-
-/** Offset of the transport header in the transmit buffer: we send no IP options. */
-const L4 = ipv4.HEADER_LEN;
-/** RFC 792: an ICMP error carries the offending IP header plus its first 64 bits of data. */
-const ICMP_ERROR_QUOTE = 8;
-
-function noUdp(_d: Uint8Array, _o: number, _l: number, _a: number, _sp: number, _dp: number): void {}
-function noEcho(_a: number, _i: number, _s: number, _d: Uint8Array, _o: number, _l: number): void {}
+export type { UdpHandler, EchoReplyHandler };
 
 export class Stack {
+  /** The stack's state (src/net.ts); its TCP table is `net.t`. Board code and tools may use the flat modules on it. */
+  net: Net;
   /** The validated configuration. */
   config: Config;
   /** Our IPv4 address as an int32. */
@@ -58,465 +32,100 @@ export class Stack {
   drops: Uint32Array;
   /** Event counters, indexed by stats.CNT_*. */
   counters: Uint32Array;
-
   /** The state-transition trace (TCP), read by the teaching tools. */
   trace: TraceRing;
-  /**
-   * Why the frame being written was sent (trace WHY_*; 0 for ICMP and UDP): a HAL wrapper
-   * reads it inside `write` to label each segment (teaching views).
-   */
-  txReason: number;
-
-  private hal: Hal;
-  private mtu: number;
-  private decoder: slip.SlipDecoder;
-  /** The TCP connection table (src/tcp/tcb.ts), passed first to every engine function. */
-  private t: Tcb;
-  /** The IP packet being built (the transport layers write their PDU at offset 20). */
-  tx: Uint8Array;
-  /** The SLIP frame being written. */
-  private txFrame: Uint8Array;
-  private ipRx: ipv4.Ipv4Repr;
-  private ipTx: ipv4.Ipv4Repr;
-  private icmpRx: icmp.IcmpRepr;
-  private icmpTx: icmp.IcmpRepr;
-  private udpRx: udp.UdpRepr;
-  private udpTx: udp.UdpRepr;
-  /** UDP port table: port numbers (0 = free) and their handlers, by slot. */
-  private udpPortTable: Uint16Array;
-  private udpHandlers: UdpHandler[];
-  private echoHandler: EchoReplyHandler;
-  /** Identification of the next datagram we send (RFC 6864: only matters for fragments). */
-  private ident: number;
-  /** ICMP error token bucket: tokens, and when it was last refilled. */
-  private icmpTokens: number;
-  private icmpRefilledAt: number;
-  private now: number;
-  /** Inside input or poll: the HAL polls when they return, so user calls need not wake it. */
-  private inside: boolean;
 
   constructor(config: Config, hal: Hal) {
+    this.net = createNet(config, hal);
     this.config = config;
-    this.addr = ipv4.parseAddr(config.addr) as number;
-    this.hal = hal;
-    this.mtu = config.mtu;
-    this.drops = new Uint32Array(stats.DROP_COUNT);
-    this.counters = new Uint32Array(stats.COUNTER_COUNT);
-    this.tx = new Uint8Array(config.mtu);
-    this.txFrame = new Uint8Array(2 * config.mtu + 2);
-    this.ipRx = new ipv4.Ipv4Repr();
-    this.ipTx = new ipv4.Ipv4Repr();
-    this.icmpRx = new icmp.IcmpRepr();
-    this.icmpTx = new icmp.IcmpRepr();
-    this.udpRx = new udp.UdpRepr();
-    this.udpTx = new udp.UdpRepr();
-    this.udpPortTable = new Uint16Array(config.udpPorts);
-    this.udpHandlers = [];
-    for (let i = 0; i < config.udpPorts; i++) this.udpHandlers.push(noUdp);
-    this.echoHandler = noEcho;
-    this.ident = hal.random32() & 0xffff;
-    this.icmpTokens = config.icmpErrorBurst;
-    this.now = hal.now();
-    this.inside = false;
-    this.txReason = 0;
-    this.icmpRefilledAt = this.now;
-    this.t = createTcb(config, this, hal.random32(), hal.random32(), function () { return hal.now(); });
-    this.trace = this.t.trace;
-    // The two closures below are made once, here; the per-packet path only calls them.
-    const self = this;
-    this.decoder = new slip.SlipDecoder(config.mtu, function (buf: Uint8Array, len: number) {
-      self.inputPacket(buf, len);
-    });
-    hal.setReceiver(function (buf: Uint8Array, off: number, len: number) {
-      self.input(buf, off, len);
-    });
+    this.addr = this.net.addr;
+    this.drops = this.net.drops;
+    this.counters = this.net.counters;
+    this.trace = this.net.t.trace;
   }
 
-  // ---- time -------------------------------------------------------------------------
-
+  /** Bytes from the line, in any chunking (the HAL's receiver does this already). */
+  input(buf: Uint8Array, off: number, len: number): void { netInput(this.net, buf, off, len); }
   /** Run timers due at `now` (ms); returns the absolute time of the next poll needed (Infinity: none). */
-  poll(now: number): number {
-    this.now = now;
-    this.inside = true;
-    const next = tcpPoll(this.t, now);
-    this.inside = false;
-    return next;
-  }
+  poll(now: number): number { return netPoll(this.net, now); }
 
-  /**
-   * After a user call that can start a timer (connect, write, read, shutdown, close,
-   * keepalive): made outside input and poll, nothing would poll the stack before the deadline
-   * the HAL already holds, so tell the HAL (see hal.ts). Inside them (an event handler), the
-   * HAL polls when they return anyway.
-   */
-  private wake(): void {
-    if (!this.inside && this.hal.wake !== undefined) this.hal.wake();
-  }
+  // ---- ICMP and UDP (src/icmp.ts, src/udp.ts) --------------------------------------------
 
-  // ---- ingress ------------------------------------------------------------------------
-
-  /** Bytes from the line, in any chunking. */
-  input(buf: Uint8Array, off: number, len: number): void {
-    this.counters[stats.CNT_RX_OCTETS] += len;
-    const d = this.decoder;
-    // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
-    this.inside = true;
-    beginBatch(this.t);
-    d.push(buf, off, len);
-    endBatch(this.t);
-    this.inside = false;
-    // The decoder keeps its own counts; mirror them so all drops live in one array.
-    this.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
-    this.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
-    this.counters[stats.CNT_SLIP_HUNT_OCTETS] = d.huntBytes;
-    this.counters[stats.CNT_SLIP_EMPTY] = d.emptyFrames;
-  }
-
-  /** One decoded SLIP frame: an IPv4 packet at buf[0, len). */
-  private inputPacket(buf: Uint8Array, len: number): void {
-    this.counters[stats.CNT_RX_FRAMES]++;
-    const ip = this.ipRx;
-    const e = ipv4.parseInto(ip, buf, 0, len);
-    if (e !== err.OK) {
-      this.drops[ipDropReason(e)]++;
-      return;
-    }
-    // RFC 1122 §3.2.1.3: a host silently discards a datagram not addressed to it. We take
-    // our unicast address and the limited broadcast (for UDP only, below).
-    const broadcast = ip.dst === -1;
-    if (ip.dst !== this.addr && !broadcast) {
-      this.drops[stats.DROP_IP_NOT_OURS]++;
-      return;
-    }
-    // RFC 1122 §3.2.1.3: discard a datagram whose source is not a valid unicast address.
-    // Our own address as source can only be spoofed on a point-to-point link (LAND).
-    if (ipv4.isBroadcastOrMulticast(ip.src) || ip.src === this.addr) {
-      this.drops[stats.DROP_IP_BAD_SRC]++;
-      return;
-    }
-    // (a) and (g) of the same section: 0.0.0.0/8 and 127.0.0.0/8 never come from a wire.
-    if (ipv4.isMartian(ip.src)) {
-      this.drops[stats.DROP_IP_MARTIAN_SRC]++;
-      return;
-    }
-    // Deviation: no reassembly; every fragment is dropped (REFERENCE.md, bad input class 7).
-    if (ip.moreFrags || ip.fragOffset !== 0) {
-      this.drops[stats.DROP_IP_FRAGMENT]++;
-      return;
-    }
-    this.counters[stats.CNT_RX_PACKETS]++;
-    const l4 = ip.headerLen;
-    const l4len = ip.payloadLen;
-    if (ip.protocol === ipv4.PROTO_ICMP) {
-      this.inputIcmp(buf, l4, l4len, broadcast);
-    } else if (ip.protocol === ipv4.PROTO_UDP) {
-      this.inputUdp(buf, l4, l4len, broadcast);
-    } else if (ip.protocol === ipv4.PROTO_TCP) {
-      tcpInput(this.t, buf, l4, l4len, ip.src, ip.dst, broadcast, this.hal.now());
-    } else {
-      this.drops[stats.DROP_IP_PROTOCOL]++;
-      // RFC 1122 §3.2.2.1: a host should send protocol unreachable for a protocol it lacks.
-      if (!broadcast) this.sendIcmpError(buf, icmp.DEST_UNREACH, icmp.PROTO_UNREACH);
-    }
-  }
-
-  private inputIcmp(buf: Uint8Array, off: number, len: number, broadcast: boolean): void {
-    const m = this.icmpRx;
-    const e = icmp.parseInto(m, buf, off, len);
-    if (e !== err.OK) {
-      this.drops[e === err.ERR_CHECKSUM ? stats.DROP_ICMP_CHECKSUM : stats.DROP_ICMP_TRUNCATED]++;
-      return;
-    }
-    if (m.type === icmp.ECHO_REQUEST) {
-      if (broadcast) {
-        this.drops[stats.DROP_ICMP_BROADCAST_ECHO]++;
-        return;
-      }
-      // RFC 1122 §3.2.2.6: reply with the same identifier, sequence number and all the data,
-      // from the address the request was sent to.
-      native.copy(this.tx, L4 + icmp.HEADER_LEN, buf, off + icmp.HEADER_LEN, m.dataLen);
-      const r = this.icmpTx;
-      r.type = icmp.ECHO_REPLY;
-      r.code = 0;
-      r.ident = m.ident;
-      r.seqNo = m.seqNo;
-      r.dataLen = m.dataLen;
-      const n = icmp.emit(r, this.tx, L4);
-      this.sendIp(ipv4.PROTO_ICMP, this.ipRx.src, n);
-      this.counters[stats.CNT_ECHO_REPLIES_SENT]++;
-    } else if (m.type === icmp.ECHO_REPLY) {
-      this.counters[stats.CNT_ECHO_REPLIES_RECEIVED]++;
-      this.echoHandler(this.ipRx.src, m.ident, m.seqNo, buf, off + icmp.HEADER_LEN, m.dataLen);
-    } else if (m.type === icmp.SOURCE_QUENCH) {
-      // RFC 9293 MUST-55 / RFC 6633: source quench is silently discarded.
-      this.drops[stats.DROP_ICMP_SOURCE_QUENCH]++;
-    } else if (icmp.isError(m.type)) {
-      // RFC 9293 MUST-54: hand the error to the connection it quotes; an unclaimed one is dropped.
-      if (!tcpIcmpError(this.t, m.type, m.code, buf, off + icmp.HEADER_LEN, m.dataLen, this.hal.now())) this.drops[stats.DROP_ICMP_ERROR]++;
-    } else {
-      this.drops[stats.DROP_ICMP_TYPE]++;
-    }
-  }
-
-  private inputUdp(buf: Uint8Array, off: number, len: number, broadcast: boolean): void {
-    const u = this.udpRx;
-    const e = udp.parseInto(u, buf, off, len, this.ipRx.src, this.ipRx.dst);
-    if (e !== err.OK) {
-      this.drops[e === err.ERR_CHECKSUM ? stats.DROP_UDP_CHECKSUM : e === err.ERR_LENGTH ? stats.DROP_UDP_LENGTH : stats.DROP_UDP_TRUNCATED]++;
-      return;
-    }
-    const slot = this.udpSlot(u.dstPort);
-    if (slot < 0) {
-      this.drops[stats.DROP_UDP_NO_PORT]++;
-      // RFC 1122 §3.2.2.1 / §4.1.3.1: port unreachable, but never for a broadcast datagram.
-      if (!broadcast) this.sendIcmpError(buf, icmp.DEST_UNREACH, icmp.PORT_UNREACH);
-      return;
-    }
-    this.counters[stats.CNT_UDP_DELIVERED]++;
-    this.udpHandlers[slot](buf, off + udp.HEADER_LEN, u.payloadLen, this.ipRx.src, u.srcPort, u.dstPort);
-  }
-
-  // ---- egress -------------------------------------------------------------------------
-
-  /** The transport PDU is at tx[L4, L4+len): prepend the IPv4 header, SLIP-encode, write. */
-  sendIp(protocol: number, dst: number, len: number): void {
-    if (protocol !== ipv4.PROTO_TCP) this.txReason = 0;
-    const ip = this.ipTx;
-    ip.src = this.addr;
-    ip.dst = dst;
-    ip.protocol = protocol;
-    ip.ttl = this.config.ttl;
-    ip.tos = 0;
-    ip.ident = this.ident;
-    this.ident = (this.ident + 1) & 0xffff;
-    // RFC 1191: we never fragment, so say so; our datagrams always fit the link MTU.
-    ip.dontFrag = true;
-    ip.moreFrags = false;
-    ip.fragOffset = 0;
-    ip.payloadLen = len;
-    const total = ipv4.emit(ip, this.tx, 0);
-    const n = slip.encode(this.tx, 0, total, this.txFrame, 0);
-    this.counters[stats.CNT_TX_PACKETS]++;
-    this.counters[stats.CNT_TX_OCTETS] += n;
-    this.hal.write(this.txFrame, 0, n);
-  }
-
-  /**
-   * An ICMP error about the packet in buf (IP header at 0), rate-limited with a token bucket
-   * (RFC 1812 §4.3.2.8). The caller has already ruled out broadcasts; the packet is never an
-   * ICMP error itself here, because those are consumed before any error can be generated.
-   */
-  private sendIcmpError(buf: Uint8Array, type: number, code: number): void {
-    const now = this.hal.now();
-    const rate = this.config.icmpErrorsPerSec;
-    const burst = this.config.icmpErrorBurst;
-    this.icmpTokens += ((now - this.icmpRefilledAt) * rate) / 1000;
-    if (this.icmpTokens > burst) this.icmpTokens = burst;
-    this.icmpRefilledAt = now;
-    if (this.icmpTokens < 1) {
-      this.counters[stats.CNT_ICMP_ERRORS_LIMITED]++;
-      return;
-    }
-    this.icmpTokens -= 1;
-    const ip = this.ipRx;
-    let quote = ip.headerLen + ICMP_ERROR_QUOTE;
-    if (quote > ip.headerLen + ip.payloadLen) quote = ip.headerLen + ip.payloadLen;
-    if (quote > this.mtu - L4 - icmp.HEADER_LEN) quote = this.mtu - L4 - icmp.HEADER_LEN;
-    native.copy(this.tx, L4 + icmp.HEADER_LEN, buf, 0, quote);
-    const r = this.icmpTx;
-    r.type = type;
-    r.code = code;
-    r.ident = 0;
-    r.seqNo = 0;
-    r.dataLen = quote;
-    const n = icmp.emit(r, this.tx, L4);
-    this.sendIp(ipv4.PROTO_ICMP, ip.src, n);
-    this.counters[stats.CNT_ICMP_ERRORS_SENT]++;
-  }
-
-  // ---- ICMP echo API ------------------------------------------------------------------
-
-  /**
-   * Send an echo request carrying data[off, off+len); returns len, or -EMSGSIZE when it does
-   * not fit the link MTU. Misuse (a bad range, identifier or destination) throws StackError.
-   */
+  /** Send an echo request carrying data[off, off+len); len, or -EMSGSIZE. */
   ping(dstAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number): number {
-    const dst = check.dest('ping', dstAddr, this.addr, true);
-    check.intIn('ping', 'identifier', ident, 0, 65535, E.EINVAL);
-    check.intIn('ping', 'sequence number', seqNo, 0, 65535, E.EINVAL);
-    check.range('ping', data, off, len);
-    if (len > this.mtu - L4 - icmp.HEADER_LEN) return -E.EMSGSIZE;
-    native.copy(this.tx, L4 + icmp.HEADER_LEN, data, off, len);
-    const r = this.icmpTx;
-    r.type = icmp.ECHO_REQUEST;
-    r.code = 0;
-    r.ident = ident;
-    r.seqNo = seqNo;
-    r.dataLen = len;
-    const n = icmp.emit(r, this.tx, L4);
-    this.sendIp(ipv4.PROTO_ICMP, dst, n);
-    return len;
+    return ping(this.net, dstAddr, ident, seqNo, data, off, len);
   }
-
-  /** Register the one echo-reply handler (start-up, not per packet). */
-  onEchoReply(handler: EchoReplyHandler): void {
-    this.echoHandler = handler;
-  }
-
-  // ---- UDP API ------------------------------------------------------------------------
-
-  private udpSlot(port: number): number {
-    const t = this.udpPortTable;
-    for (let i = 0; i < t.length; i++) if (t[i] === port) return i;
-    return -1;
-  }
-
-  /**
-   * Deliver datagrams for `port` to `handler`. Returns 0, or -EADDRINUSE (the port is bound),
-   * -ENOBUFS (the port table is full). A bad port throws StackError.
-   */
-  udpBind(port: number, handler: UdpHandler): number {
-    check.port('udpBind', port);
-    if (typeof handler !== 'function') throw new E.StackError(E.EINVAL, 'udpBind: handler must be a function');
-    if (this.udpSlot(port) >= 0) return -E.EADDRINUSE;
-    const slot = this.udpSlot(0);
-    if (slot < 0) return -E.ENOBUFS;
-    this.udpPortTable[slot] = port;
-    this.udpHandlers[slot] = handler;
-    return 0;
-  }
-
-  /** Stop delivering datagrams for `port`. A port that is not bound throws StackError (EBADF). */
-  udpUnbind(port: number): void {
-    check.port('udpUnbind', port);
-    const slot = this.udpSlot(port);
-    if (slot < 0) throw new E.StackError(E.EBADF, 'udpUnbind: port ' + port + ' is not bound');
-    this.udpPortTable[slot] = 0;
-    this.udpHandlers[slot] = noUdp;
-  }
-
-  /**
-   * Send buf[off, off+len) as one datagram; returns len, or -EMSGSIZE when it does not fit the
-   * link MTU. Misuse (a bad range, port or destination) throws StackError; nothing is sent.
-   */
+  /** Register the one echo-reply handler. */
+  onEchoReply(handler: EchoReplyHandler): void { onEchoReply(this.net, handler); }
+  /** Deliver datagrams for `port` to `handler`: 0, or -EADDRINUSE / -ENOBUFS. */
+  udpBind(port: number, handler: UdpHandler): number { return udpBind(this.net, port, handler); }
+  /** Stop delivering datagrams for `port`. */
+  udpUnbind(port: number): void { udpUnbind(this.net, port); }
+  /** Send buf[off, off+len) as one datagram: len, or -EMSGSIZE. */
   udpSend(dstAddr: number, dstPort: number, srcPort: number, buf: Uint8Array, off: number, len: number): number {
-    const dst = check.dest('udpSend', dstAddr, this.addr, true);
-    check.intIn('udpSend', 'destination port', dstPort, 1, 65535, E.EINVAL);
-    check.intIn('udpSend', 'source port', srcPort, 1, 65535, E.EINVAL);
-    check.range('udpSend', buf, off, len);
-    if (len > this.mtu - L4 - udp.HEADER_LEN) return -E.EMSGSIZE;
-    native.copy(this.tx, L4 + udp.HEADER_LEN, buf, off, len);
-    const u = this.udpTx;
-    u.srcPort = srcPort;
-    u.dstPort = dstPort;
-    u.payloadLen = len;
-    const n = udp.emit(u, this.tx, L4, this.addr, dst);
-    this.sendIp(ipv4.PROTO_UDP, dst, n);
-    this.counters[stats.CNT_UDP_SENT]++;
-    return len;
+    return udpSend(this.net, dstAddr, dstPort, srcPort, buf, off, len);
   }
 
-  // ---- TCP API (RFC 9293 §3.9; src/tcp/api.ts checks the arguments and does the work) -----
-  // Handles: connections are 0..tcpConns-1, listeners LISTENER_BASE + index. Results are data
-  // or a negative errno; misuse throws StackError (src/errno.ts) before anything is sent.
+  // ---- TCP (RFC 9293 §3.9; src/tcp/api.ts checks the arguments and does the work) -------
+  // Handles: connections are 0..tcpConns-1, listeners LISTENER_BASE + index.
 
   /** The default event handler, for handles without their own: (handle, EV_*, detail). */
-  onTcp(handler: TcpHandler): void { api.tcpOnEvent(this.t, handler); }
+  onTcp(handler: TcpHandler): void { api.tcpOnEvent(this.net.t, handler); }
   /** Give a connection or a listener its own handler (a listener's passes to the connections it accepts). */
-  tcpSetHandler(handle: number, handler: TcpHandler): void { api.tcpSetHandler(this.t, handle, handler); }
+  tcpSetHandler(handle: number, handler: TcpHandler): void { api.tcpSetHandler(this.net.t, handle, handler); }
   /** Passive OPEN: a listener handle, or -EADDRINUSE / -ENOBUFS. `handler` is the listener's own (optional). */
-  tcpListen(port: number, backlog: number, handler?: TcpHandler): number { return api.tcpListen(this.t, port, backlog, handler); }
+  tcpListen(port: number, backlog: number, handler?: TcpHandler): number { return api.tcpListen(this.net.t, port, backlog, handler); }
   /** Stop listening. */
-  tcpUnlisten(listener: number): void { api.tcpUnlisten(this.t, listener); }
+  tcpUnlisten(listener: number): void { api.tcpUnlisten(this.net.t, listener); }
   /** A connection from the listener's accept queue, or -EAGAIN. */
-  tcpAccept(listener: number): number { return api.tcpAccept(this.t, listener); }
-  /**
-   * Active OPEN from local port srcPort (0 = ephemeral): the connection handle (SYN-SENT), or
-   * -EADDRINUSE / -ENOBUFS. `handler` is the connection's own (optional).
-   */
+  tcpAccept(listener: number): number { return api.tcpAccept(this.net.t, listener); }
+  /** Active OPEN from local port srcPort (0 = ephemeral): the handle (SYN-SENT), or -EADDRINUSE / -ENOBUFS. */
   tcpConnect(dstAddr: number, dstPort: number, srcPort: number, handler?: TcpHandler): number {
-    const c = api.tcpConnect(this.t, dstAddr, dstPort, srcPort, handler);
-    this.wake();
-    return c;
+    return api.tcpConnect(this.net.t, dstAddr, dstPort, srcPort, handler);
   }
   /** RFC 793 §3.9: turn a listening endpoint into an active one (LISTEN -> SYN-SENT). */
   tcpConnectFrom(listener: number, dstAddr: number, dstPort: number): number {
-    const c = api.tcpConnectFrom(this.t, listener, dstAddr, dstPort);
-    this.wake();
-    return c;
+    return api.tcpConnectFrom(this.net.t, listener, dstAddr, dstPort);
   }
   /** Queue buf[off, off+len): the octets the send ring took, -EAGAIN when it is full, -errno once the connection is over. */
-  tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number {
-    const n = api.tcpWrite(this.t, conn, buf, off, len);
-    this.wake();
-    return n;
-  }
+  tcpWrite(conn: number, buf: Uint8Array, off: number, len: number): number { return api.tcpWrite(this.net.t, conn, buf, off, len); }
   /** Read into buf[off, off+len): octets read, 0 at the end of the stream, -EAGAIN when none yet, -errno after a reset or timeout. */
-  tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number {
-    const n = api.tcpRead(this.t, conn, buf, off, len);
-    this.wake();
-    return n;
-  }
+  tcpRead(conn: number, buf: Uint8Array, off: number, len: number): number { return api.tcpRead(this.net.t, conn, buf, off, len); }
   /** Like tcpRead, but the octets stay in the receive ring (recv with MSG_PEEK). */
-  tcpPeek(conn: number, buf: Uint8Array, off: number, len: number): number { return api.tcpPeek(this.t, conn, buf, off, len); }
+  tcpPeek(conn: number, buf: Uint8Array, off: number, len: number): number { return api.tcpPeek(this.net.t, conn, buf, off, len); }
   /** Half-close: FIN after the queued data. */
-  tcpShutdown(conn: number): void {
-    api.tcpShutdown(this.t, conn);
-    this.wake();
-  }
+  tcpShutdown(conn: number): void { api.tcpShutdown(this.net.t, conn); }
   /** Close: the application lets go of the handle. */
-  tcpClose(conn: number): void {
-    api.tcpClose(this.t, conn);
-    this.wake();
-  }
+  tcpClose(conn: number): void { api.tcpClose(this.net.t, conn); }
   /** Abort: RST, the slot is free at once. */
-  tcpAbort(conn: number): void { api.tcpAbort(this.t, conn); }
+  tcpAbort(conn: number): void { api.tcpAbort(this.net.t, conn); }
   /** The RFC 9293 state of a handle (LISTEN for a listener). */
-  tcpState(handle: number): number { return api.tcpState(this.t, handle); }
+  tcpState(handle: number): number { return api.tcpState(this.net.t, handle); }
   /** The pending error of a connection (like SO_ERROR), cleared by reading. */
-  tcpError(conn: number): number { return api.tcpError(this.t, conn); }
+  tcpError(conn: number): number { return api.tcpError(this.net.t, conn); }
   /** Nagle off (true) or on (false), per connection (RFC 9293 MUST-17). */
-  tcpSetNoDelay(conn: number, on: boolean): void { api.tcpSetNoDelay(this.t, conn, on === true); }
+  tcpSetNoDelay(conn: number, on: boolean): void { api.tcpSetNoDelay(this.net.t, conn, on === true); }
   /** Keepalive on or off for one connection (off by default). */
-  tcpSetKeepAlive(conn: number, on: boolean): void {
-    api.tcpSetKeepAlive(this.t, conn, on === true);
-    this.wake();
-  }
+  tcpSetKeepAlive(conn: number, on: boolean): void { api.tcpSetKeepAlive(this.net.t, conn, on === true); }
   /** R2 (give up retransmitting after this long, ms) for one connection. */
-  tcpSetR2(conn: number, ms: number): void { api.tcpSetR2(this.t, conn, ms); }
+  tcpSetR2(conn: number, ms: number): void { api.tcpSetR2(this.net.t, conn, ms); }
   /** cwnd, ssthresh, SND.WND and RTO of a connection into out[0..3] (tests, tools). */
-  tcpCongestion(conn: number, out: Int32Array): void { api.tcpCongestion(this.t, conn, out); }
+  tcpCongestion(conn: number, out: Int32Array): void { api.tcpCongestion(this.net.t, conn, out); }
   /** Connections in a state. */
-  tcpCount(state: number): number { return api.tcpCount(this.t, state); }
+  tcpCount(state: number): number { return api.tcpCount(this.net.t, state); }
   /** Connection slots in use (a free table reads 0). */
-  tcpInUse(): number { return api.tcpInUse(this.t); }
+  tcpInUse(): number { return api.tcpInUse(this.net.t); }
   /** The raw RFC 9293 state array, by slot (netstat-like tools). */
-  tcpStates(): Uint8Array { return this.t.st; }
+  tcpStates(): Uint8Array { return this.net.t.st; }
   /** Timers of slot i into out[0..8] (tools: netstat; see src/tcp/api.ts). */
-  tcpTimers(i: number, out: Float64Array): void { api.tcpTimers(this.t, i, out); }
+  tcpTimers(i: number, out: Float64Array): void { api.tcpTimers(this.net.t, i, out); }
   /** The listeners, [handle, port, backlog, waiting] per listener into out; returns how many there are. */
-  tcpListeners(out: Int32Array): number { return api.tcpListeners(this.t, out); }
+  tcpListeners(out: Int32Array): number { return api.tcpListeners(this.net.t, out); }
   /** Endpoint, sequence numbers and queues of slot i into out[0..8] (tools). */
-  tcpEndpoint(i: number, out: Int32Array): void { api.tcpEndpoint(this.t, i, out); }
-
-  // ---- introspection ------------------------------------------------------------------
+  tcpEndpoint(i: number, out: Int32Array): void { api.tcpEndpoint(this.net.t, i, out); }
 
   /** Exact bytes of the typed arrays this stack allocated (equals config's ramFor()). */
-  ramBudget(): number {
-    return this.decoder.buf.byteLength + this.tx.byteLength + this.txFrame.byteLength +
-      this.udpPortTable.byteLength + this.drops.byteLength + this.counters.byteLength + tcbRam(this.t);
-  }
-}
-
-/** Map an ipv4.parseInto error code to its drop reason. */
-function ipDropReason(e: number): number {
-  switch (e) {
-    case err.ERR_TRUNCATED: return stats.DROP_IP_TRUNCATED;
-    case err.ERR_VERSION: return stats.DROP_IP_VERSION;
-    case err.ERR_HEADER_LEN: return stats.DROP_IP_HEADER_LEN;
-    case err.ERR_LENGTH: return stats.DROP_IP_LENGTH;
-    default: return stats.DROP_IP_CHECKSUM;
-  }
+  ramBudget(): number { return netRam(this.net); }
 }
 
 /** Validate `config`, allocate everything, and attach to `hal` as its receiver. */

@@ -296,7 +296,7 @@ describe('configuration and RAM', () => {
       const seen = new Set<ArrayBuffer>();
       let bytes = 0;
       const visit = (v: unknown, depth: number) => {
-        if (depth > 4 || v === null || typeof v !== 'object') return;
+        if (depth > 6 || v === null || typeof v !== 'object') return;
         if (ArrayBuffer.isView(v)) {
           if (!seen.has(v.buffer as ArrayBuffer)) { seen.add(v.buffer as ArrayBuffer); bytes += v.buffer.byteLength; }
           return;

@@ -95,7 +95,7 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
   if (o.trace) hostHal = withTracer(hostHal, print, mtu, 'host');
 
   const board = createStack({ addr: DEFAULT_CONFIG.addr, mtu: mtu }, link.b);
-  startApp(board);
+  startApp(board.net);
   const host = createStack({ addr: HOST_ADDR, mtu: mtu }, hostHal);
 
   const sim = new Sim(link);

@@ -32,6 +32,16 @@ import { acceptable, flush } from './events.js';
 import { output, emit, sendRstFor } from './output.js';
 import { KEEPALIVE } from '../features.js';
 
+/**
+ * After a user call that can start a timer (connect, write, read, shutdown, close,
+ * keepalive), made outside input and poll: nothing would poll the stack before the deadline
+ * the HAL already holds, so tell the HAL (src/hal.ts). Inside them (an event handler), the
+ * HAL polls when they return anyway.
+ */
+function wake(t: Tcb): void {
+  if (!t.inside) t.wake();
+}
+
 /** A handler argument: a function, or undefined for none. */
 function optHandler(what: string, handler: TcpHandler | undefined): void {
   if (handler !== undefined && typeof handler !== 'function') throw new E.StackError(E.EINVAL, what + ': handler must be a function');
@@ -146,7 +156,9 @@ export function tcpConnect(t: Tcb, raddr: number, rport: number, lport: number, 
   check.port('tcpConnect', rport);
   if (lport !== 0) check.intIn('tcpConnect', 'local port', lport, 1, 65535, E.EINVAL);
   optHandler('tcpConnect', handler);
-  return open(t, raddr, rport, lport, handler, C.CLOSED, ev.CAUSE_CONNECT);
+  const c = open(t, raddr, rport, lport, handler, C.CLOSED, ev.CAUSE_CONNECT);
+  wake(t);
+  return c;
 }
 
 /** OPEN: take a slot and send the SYN; the trace records `from` -> SYN-SENT for `cause`. */
@@ -175,7 +187,9 @@ export function tcpConnectFrom(t: Tcb, h: number, raddr: number, rport: number):
   const handler = t.lsHandler[l];
   tcpUnlisten(t, h);
   // The trace shows the endpoint's own path: it was listening, now it is SYN-SENT.
-  return open(t, raddr, rport, lport, handler, C.LISTEN, ev.CAUSE_SEND);
+  const c = open(t, raddr, rport, lport, handler, C.LISTEN, ev.CAUSE_SEND);
+  wake(t);
+  return c;
 }
 
 
@@ -193,12 +207,22 @@ export function tcpWrite(t: Tcb, conn: number, buf: Uint8Array, off: number, len
   const i = owned(t, conn, 'tcpWrite');
   if (v[i * W32 + FL] & F_SHUT_WR) throw new E.StackError(E.EPIPE, 'tcpWrite: connection ' + i + ' was shut down for writing');
   const s = st[i];
-  if (s === C.CLOSED) return u8[i * W8 + ERROR] === E.E_OK ? -E.EPIPE : -u8[i * W8 + ERROR];
-  if (len === 0) return 0;
+  if (s === C.CLOSED) {
+    wake(t);
+    return u8[i * W8 + ERROR] === E.E_OK ? -E.EPIPE : -u8[i * W8 + ERROR];
+  }
+  if (len === 0) {
+    wake(t);
+    return 0;
+  }
   const n = ringWrite(t.snd[i], buf, off, len);
-  if (n === 0) return -E.EAGAIN;
+  if (n === 0) {
+    wake(t);
+    return -E.EAGAIN;
+  }
   output(t, i);
   flush(t);
+  wake(t);
   return n;
 }
 
@@ -216,11 +240,21 @@ export function tcpRead(t: Tcb, conn: number, buf: Uint8Array, off: number, len:
   const i = owned(t, conn, 'tcpRead');
   const ring = t.rcv[i];
   if (ring.len === 0) {
-    if (st[i] === C.CLOSED && u8[i * W8 + ERROR] !== E.E_OK) return -u8[i * W8 + ERROR];
-    if ((v[i * W32 + FL] & F_FIN_RCVD) || st[i] === C.CLOSED) return 0;
+    if (st[i] === C.CLOSED && u8[i * W8 + ERROR] !== E.E_OK) {
+      wake(t);
+      return -u8[i * W8 + ERROR];
+    }
+    if ((v[i * W32 + FL] & F_FIN_RCVD) || st[i] === C.CLOSED) {
+      wake(t);
+      return 0;
+    }
+    wake(t);
     return -E.EAGAIN;
   }
-  if (len === 0) return 0;
+  if (len === 0) {
+    wake(t);
+    return 0;
+  }
   const n = ringRead(ring, buf, off, len);
   // Tell the peer when the window has opened by a useful amount (RFC 9293 §3.8.6.2.2).
   const s = st[i];
@@ -235,6 +269,7 @@ export function tcpRead(t: Tcb, conn: number, buf: Uint8Array, off: number, len:
       t.why = 0;
     }
   }
+  wake(t);
   return n;
 }
 
@@ -263,6 +298,7 @@ export function tcpShutdown(t: Tcb, conn: number): void {
   if (v[i * W32 + FL] & F_SHUT_WR) return;
   v[i * W32 + FL] |= F_SHUT_WR;
   closeTransition(t, i);
+  wake(t);
 }
 
 /** CLOSE (§3.10.4): the application is done with the handle. */
@@ -277,6 +313,7 @@ export function tcpClose(t: Tcb, conn: number): void {
     // Reset or timed out earlier: the application lets go of the slot now.
     v[i * W32 + FL] |= F_APP_CLOSED;
     freeSlot(t, i);
+    wake(t);
     return;
   }
   // RFC 2525 §2.17 (and Linux): closing with unread data loses it, so say so with a RST.
@@ -288,17 +325,20 @@ export function tcpClose(t: Tcb, conn: number): void {
     transition(t, i, s, C.CLOSED, ev.CAUSE_CLOSE);
     v[i * W32 + FL] |= F_APP_CLOSED;
     freeSlot(t, i);
+    wake(t);
     return;
   }
   v[i * W32 + FL] |= F_APP_CLOSED | F_SHUT_WR;
   if (s === C.SYN_SENT) {
     transition(t, i, C.SYN_SENT, C.CLOSED, ev.CAUSE_CLOSE);
     freeSlot(t, i);
+    wake(t);
     return;
   }
   if (s === C.FIN_WAIT_2 && tm[i * W64 + T_2] === OFF) tm[i * W64 + T_2] = t.now + t.cfg.tcpFinWait2Timeout;
   closeTransition(t, i);
   flush(t);
+  wake(t);
 }
 
 /** ESTABLISHED/SYN-RECEIVED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK, then send what can be sent. */
@@ -365,6 +405,7 @@ export function tcpSetKeepAlive(t: Tcb, conn: number, on: boolean): void {
   const i = owned(t, conn, 'tcpSetKeepAlive');
   if (!KEEPALIVE) {
     if (on) throw new E.StackError(E.EINVAL, 'tcpSetKeepAlive: this build has no keepalive (src/features.ts)');
+    wake(t);
     return;
   }
   t.now = t.clock();
@@ -376,6 +417,7 @@ export function tcpSetKeepAlive(t: Tcb, conn: number, on: boolean): void {
     v[i * W32 + FL] &= ~F_KEEPALIVE;
     tm[i * W64 + T_KEEP] = OFF;
   }
+  wake(t);
 }
 
 /** Set R2 for one connection, 1 ms .. 1 day (MUST-21). */

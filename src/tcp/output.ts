@@ -31,6 +31,7 @@ import {
   F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
+import { ipSend } from '../ip.js';
 import { SACK, CC_EXTRAS } from '../features.js';
 
 /** Move the advertised right edge if it can move by at least min(RCV.BUFF/2, MSS); returns the window. */
@@ -128,7 +129,7 @@ export function emit(t: Tcb, dst: number, sport: number, dport: number, seq: num
     : flags & tcpw.FIN ? ev.WHY_FIN : len > 0 ? ev.WHY_DATA : ev.WHY_ACK;
   const n = tcpw.emit(r, t.tx, L4, t.addr, dst);
   t.cnt[stats.CNT_TCP_SEGMENTS_SENT]++;
-  t.ip.sendIp(ipv4.PROTO_TCP, dst, n);
+  ipSend(t.ip, ipv4.PROTO_TCP, dst, n);
 }
 
 /** Build and send one segment of connection i carrying `len` octets from `ringOff` of its send ring. */

@@ -23,18 +23,9 @@ import type { Ring } from '../storage/ring.js';
 import { asmWords } from '../storage/assembler.js';
 import { hashKey } from './hash.js';
 import type { Config } from '../config.js';
+import type { Net } from '../net.js';
 import { TRACE } from '../features.js';
 
-/** What TCP needs from the IP layer below: our address, the transmit buffer, a way to send, counters. */
-export interface IpLayer {
-  addr: number;
-  tx: Uint8Array;
-  sendIp(protocol: number, dst: number, len: number): void;
-  drops: Uint32Array;
-  counters: Uint32Array;
-  /** Why the TCP segment being written was sent (trace WHY_*), read by teaching tools. */
-  txReason: number;
-}
 
 /** The application's event handler: (connection or listener handle, EV_*, detail). */
 export type TcpHandler = (conn: number, event: number, detail: number) => void;
@@ -224,7 +215,8 @@ export interface Tcb {
   ls: Uint16Array;
   /** Listen-table entries. */
   nls: number;
-  ip: IpLayer;
+  /** The interface below (src/net.ts): addresses, the transmit buffer, ipSend's state. */
+  ip: Net;
   cnt: Uint32Array;
   drops: Uint32Array;
   tx: Uint8Array;
@@ -251,6 +243,10 @@ export interface Tcb {
   trace: TraceRing;
   /** The HAL's clock: user calls read it, since they happen between polls. */
   clock: () => number;
+  /** Inside input or poll: the HAL polls when they return, so user calls need not wake it. */
+  inside: boolean;
+  /** The HAL's wake (src/hal.ts), or nothing. */
+  wake: () => void;
 }
 
 /** Bytes of one connection's fields (rings and assemblers not included), from the widths above. */
@@ -271,7 +267,7 @@ export function tcbRam(t: Tcb): number {
 }
 
 /** Allocate the table for `cfg` (start-up only). k0, k1: the hash key, from the HAL's random source. */
-export function createTcb(cfg: Config, ip: IpLayer, k0: number, k1: number, clock: () => number): Tcb {
+export function createTcb(cfg: Config, ip: Net, k0: number, k1: number, clock: () => number, wake: () => void): Tcb {
   const n = cfg.tcpConns;
   const m = cfg.tcpListeners;
   const oooW = asmWords(cfg.tcpOooHoles);
@@ -313,6 +309,8 @@ export function createTcb(cfg: Config, ip: IpLayer, k0: number, k1: number, cloc
     hk: hashKey(k0, k1),
     trace: new TraceRing(TRACE ? cfg.traceEvents : 0),
     clock: clock,
+    inside: false,
+    wake: wake,
   };
   for (let i = 0; i < n; i++) {
     // One buffer for all rings: the RAM cost is exactly n·(sndBuf + rcvBuf).

@@ -54,7 +54,7 @@ export const CAUSE_NAMES: string[] = [
   'send in LISTEN', 'listen', 'listener closed', 'ICMP unreachable', 'keepalive timeout',
 ];
 
-// Why a segment was sent (stack.txReason, set before each frame reaches hal.write; 0 for
+// Why a segment was sent (stack.net.txReason, set before each frame reaches hal.write; 0 for
 // anything that is not TCP). Teaching views print it beside each arrow.
 /** Not a TCP segment (ICMP, UDP). */
 export const WHY_NONE = 0;

@@ -88,13 +88,13 @@ export function encode(src: Uint8Array, off: number, len: number, dst: Uint8Arra
   return o - dstOff;
 }
 
-/** Incremental SLIP decoder with a fixed frame buffer of `mtu` octets and one counter per drop reason. */
-export class SlipDecoder {
+/** The decoder's state: a record, so the stack can keep one without a class (slipPush works on it). */
+export interface SlipState {
   /** The frame buffer (allocated once); frames are delivered from index 0. */
   buf: Uint8Array;
   /** Largest frame delivered, in octets (the buffer size). */
   mtu: number;
-  /** Called synchronously with (this.buf, frameLen) for each good frame. */
+  /** Called synchronously with (buf, frameLen) for each good frame. */
   onFrame: (buf: Uint8Array, len: number) => void;
   /** HUNT, DATA, ESCAPED or DISCARD. */
   state: number;
@@ -109,6 +109,105 @@ export class SlipDecoder {
   /** Frames dropped for ESC followed by anything but ESC_END/ESC_ESC (ESC END included). */
   dropEscape: number;
   /** Frames dropped for being longer than the mtu. */
+  dropOverflow: number;
+}
+
+/** A decoder state with a frame buffer of `mtu` octets (start-up only: allocates). */
+export function slipDecoder(mtu: number, onFrame: (buf: Uint8Array, len: number) => void): SlipState {
+  return {
+    buf: new Uint8Array(mtu), mtu: mtu, onFrame: onFrame, state: HUNT, pos: 0, frames: 0, emptyFrames: 0,
+    huntBytes: 0, dropEscape: 0, dropOverflow: 0,
+  };
+}
+
+/** Feed chunk[off, off+len) to decoder d; delivers every frame that completes inside it. */
+export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: number): void {
+  const end = off + len;
+  let i = off;
+  // Next END / ESC at or after i in this chunk (end when none); refreshed only once passed,
+  // so the chunk is scanned once whatever its content.
+  let nextEnd = -1;
+  let nextEsc = -1;
+  while (i < end) {
+    const state = d.state;
+    if (state === DATA) {
+      if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
+      if (nextEsc < i) nextEsc = findByte(chunk, ESC, i, end);
+      const stop = nextEnd < nextEsc ? nextEnd : nextEsc;
+      const run = stop - i;
+      if (run > 0) {
+        if (d.pos + run > d.mtu) {
+          // Too long for the buffer: drop the whole frame, never deliver it truncated.
+          d.dropOverflow++;
+          d.state = DISCARD;
+          continue;
+        }
+        native.copy(d.buf, d.pos, chunk, i, run);
+        d.pos += run;
+        i = stop;
+        if (i >= end) break;
+      }
+      i++;
+      if (chunk[i - 1] === END) {
+        const frameLen = d.pos;
+        d.pos = 0;
+        // Back-to-back ENDs (RFC 1055 sends one before each packet) make empty frames.
+        if (frameLen === 0) d.emptyFrames++;
+        else {
+          d.frames++;
+          d.onFrame(d.buf, frameLen);
+        }
+      } else {
+        d.state = ESCAPED;
+      }
+    } else if (state === ESCAPED) {
+      const b = chunk[i];
+      i++;
+      if (b === ESC_END || b === ESC_ESC) {
+        if (d.pos >= d.mtu) {
+          d.dropOverflow++;
+          d.state = DISCARD;
+        } else {
+          d.buf[d.pos++] = b === ESC_END ? END : ESC;
+          d.state = DATA;
+        }
+      } else if (b === END) {
+        // An END always ends a frame, even right after an ESC: drop this one, and the END
+        // starts the next frame fresh.
+        d.dropEscape++;
+        d.pos = 0;
+        d.state = DATA;
+      } else {
+        // RFC 1055 leaves ESC + other byte undefined; a corrupted frame is not worth guessing.
+        d.dropEscape++;
+        d.state = DISCARD;
+      }
+    } else {
+      // HUNT or DISCARD: skip to the next END, which starts a fresh frame.
+      if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
+      if (state === HUNT) d.huntBytes += nextEnd - i;
+      if (nextEnd >= end) break;
+      i = nextEnd + 1;
+      d.pos = 0;
+      d.state = DATA;
+    }
+  }
+}
+
+/**
+ * The decoder as a class, for host tools that like one (pcap and tracer wrappers, the bridge,
+ * the script runner): the same state and the same slipPush.
+ */
+export class SlipDecoder implements SlipState {
+  buf: Uint8Array;
+  mtu: number;
+  onFrame: (buf: Uint8Array, len: number) => void;
+  state: number;
+  pos: number;
+  frames: number;
+  emptyFrames: number;
+  huntBytes: number;
+  dropEscape: number;
   dropOverflow: number;
 
   /** Allocate the frame buffer once; onFrame receives each good frame. */
@@ -133,75 +232,6 @@ export class SlipDecoder {
 
   /** Feed chunk[off, off+len); delivers every frame that completes inside it. */
   push(chunk: Uint8Array, off: number, len: number): void {
-    const end = off + len;
-    let i = off;
-    // Next END / ESC at or after i in this chunk (end when none); refreshed only once passed,
-    // so the chunk is scanned once whatever its content.
-    let nextEnd = -1;
-    let nextEsc = -1;
-    while (i < end) {
-      const state = this.state;
-      if (state === DATA) {
-        if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
-        if (nextEsc < i) nextEsc = findByte(chunk, ESC, i, end);
-        const stop = nextEnd < nextEsc ? nextEnd : nextEsc;
-        const run = stop - i;
-        if (run > 0) {
-          if (this.pos + run > this.mtu) {
-            // Too long for the buffer: drop the whole frame, never deliver it truncated.
-            this.dropOverflow++;
-            this.state = DISCARD;
-            continue;
-          }
-          native.copy(this.buf, this.pos, chunk, i, run);
-          this.pos += run;
-          i = stop;
-          if (i >= end) break;
-        }
-        i++;
-        if (chunk[i - 1] === END) {
-          const frameLen = this.pos;
-          this.pos = 0;
-          // Back-to-back ENDs (RFC 1055 sends one before each packet) make empty frames.
-          if (frameLen === 0) this.emptyFrames++;
-          else {
-            this.frames++;
-            this.onFrame(this.buf, frameLen);
-          }
-        } else {
-          this.state = ESCAPED;
-        }
-      } else if (state === ESCAPED) {
-        const b = chunk[i];
-        i++;
-        if (b === ESC_END || b === ESC_ESC) {
-          if (this.pos >= this.mtu) {
-            this.dropOverflow++;
-            this.state = DISCARD;
-          } else {
-            this.buf[this.pos++] = b === ESC_END ? END : ESC;
-            this.state = DATA;
-          }
-        } else if (b === END) {
-          // An END always ends a frame, even right after an ESC: drop this one, and the END
-          // starts the next frame fresh.
-          this.dropEscape++;
-          this.pos = 0;
-          this.state = DATA;
-        } else {
-          // RFC 1055 leaves ESC + other byte undefined; a corrupted frame is not worth guessing.
-          this.dropEscape++;
-          this.state = DISCARD;
-        }
-      } else {
-        // HUNT or DISCARD: skip to the next END, which starts a fresh frame.
-        if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
-        if (state === HUNT) this.huntBytes += nextEnd - i;
-        if (nextEnd >= end) break;
-        i = nextEnd + 1;
-        this.pos = 0;
-        this.state = DATA;
-      }
-    }
+    slipPush(this, chunk, off, len);
   }
 }

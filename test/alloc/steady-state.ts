@@ -27,7 +27,7 @@ export function createWorkload(baud: number): Workload {
   // closures into a heap number: garbage that belongs to the harness, not to the stack.
   const link = createLink({ baud: baud, latencyMs: 1, seed: 7, tickMs: 1 });
   const board = createStack({ addr: '192.168.190.2', mtu: 296 }, link.b);
-  startApp(board);
+  startApp(board.net);
   const host = createStack({ addr: '192.168.190.1', mtu: 296 }, link.a);
   const sim = new Sim(link);
   sim.add(function (t) { return board.poll(t); });

@@ -6,7 +6,7 @@ import { payload } from '../../bench/transfer.js';
 
 function board() {
   const p = createPair({ mtu: DEFAULT_CONFIG.mtu });
-  startApp(p.b);
+  startApp(p.b.net);
   return p;
 }
 

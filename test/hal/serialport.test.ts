@@ -64,7 +64,7 @@ async function rig(tag: string, mtu: number): Promise<{ pair: PtyPair; hostHal: 
   const hostHal = await openSerialHal(pair.a, 115200, { reopenMs: 100 });
   cleanups.push(() => hostHal.close());
   const board = createStack({ addr: BOARD, mtu }, boardHal);
-  startApp(board);
+  startApp(board.net);
   boardHal.start(board);
   const host = createStack({ addr: HOST, mtu }, hostHal);
   hostHal.start(host);
@@ -152,7 +152,7 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
     const hostHal = await openSerialHal(pair.a, 115200, { reopenMs: 100, onStatus: (e) => statuses.push('a ' + e) });
     cleanups.push(() => hostHal.close());
     const board = createStack({ addr: BOARD, mtu: 296 }, boardHal);
-    startApp(board);
+    startApp(board.net);
     boardHal.start(board);
     const host = createStack({ addr: HOST, mtu: 296 }, hostHal);
     hostHal.start(host);

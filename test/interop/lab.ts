@@ -462,7 +462,7 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
   let appHandler: TcpHandler = () => {};
   const own = stack as unknown as { onTcp: (h: TcpHandler) => void };
   own.onTcp = (h: TcpHandler) => { appHandler = h; };
-  startApp(stack);
+  startApp(stack.net);
   delete (own as { onTcp?: unknown }).onTcp; // back to the Stack method
   stack.onTcp((c: number, ev: number, detail: number) => {
     const h = ev === C.EV_ACCEPTABLE ? undefined : mine.get(c); // EV_ACCEPTABLE names a listener, not a slot

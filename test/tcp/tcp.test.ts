@@ -85,7 +85,7 @@ describe('TCP between two stacks', () => {
   });
 });
 
-describe('why each segment was sent (stack.txReason)', () => {
+describe('why each segment was sent (stack.net.txReason)', () => {
   it('labels SYN, SYN-ACK, data, delayed ACK, FIN and a retransmission timeout; UDP is WHY_NONE', () => {
     const p = createPair({ tcpAckDelay: 50 });
     const whyA: number[] = [];
@@ -94,11 +94,11 @@ describe('why each segment was sent (stack.txReason)', () => {
     const wb = p.link.b.write.bind(p.link.b);
     let dropNextFromA = false;
     p.link.a.write = (buf, off, len) => {
-      whyA.push(p.a.txReason);
+      whyA.push(p.a.net.txReason);
       if (dropNextFromA) { dropNextFromA = false; return; }
       wa(buf, off, len);
     };
-    p.link.b.write = (buf, off, len) => { whyB.push(p.b.txReason); wb(buf, off, len); };
+    p.link.b.write = (buf, off, len) => { whyB.push(p.b.net.txReason); wb(buf, off, len); };
     const l = p.b.tcpListen(80, 2);
     const c = p.a.tcpConnect(p.addrB, 80, 0);
     let s = -1;

@@ -212,7 +212,7 @@ describe('slipstack bridge with the Linux kernel (root)', () => {
       pair = await ptyPair('bridge');
       hal = await openSerialHal(pair.b, 115200);
       const stack = createStack({ addr: '192.0.2.2', mtu: 1500 }, hal);
-      startApp(stack);
+      startApp(stack.net);
       hal.start(stack);
       const b = await startBridge(ns, ['--port', pair.a, '--tun', 'tun0', '--local', '192.0.2.1', '--peer', '192.0.2.2', '--mtu', '1500', '--pcap', pcap]);
       bridge = b.proc;

@@ -73,7 +73,7 @@ async function board(tag: string, mtu: number): Promise<{ pair: PtyPair; hal: Se
   const hal = await openSerialHal(pair.b, 115200);
   cleanups.push(() => hal.close());
   const stack = createStack({ addr: DEFAULT_CONFIG.addr, mtu }, hal);
-  startApp(stack);
+  startApp(stack.net);
   hal.start(stack);
   return { pair, hal, stack };
 }

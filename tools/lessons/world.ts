@@ -5,7 +5,7 @@
  *
  * How it sees things, using only the stacks' public API:
  * - Each end's HAL is wrapped in a tap. A frame a stack writes is decoded (SLIP, IPv4, TCP) and
- *   recorded with `stack.txReason`, its number and its predicted arrival (the link model's own
+ *   recorded with `stack.net.txReason`, its number and its predicted arrival (the link model's own
  *   formula: the line is busy len·10/baud seconds per frame, then the latency). The link's
  *   `stats.lost` tells at once whether --loss took it.
  * - A frame reaching an end is matched to its segment (each direction is first in, first out:
@@ -19,7 +19,7 @@
  */
 import { createLink, Sim } from '../../hal/loopback.js';
 import type { Link } from '../../hal/loopback.js';
-import type { Hal, Receiver } from '../../hal/hal.js';
+import type { Hal, Receiver } from '../../src/hal.js';
 import { withPcap } from '../../hal/pcap.js';
 import type { PcapSink } from '../../hal/pcap.js';
 import { createStack } from '../../src/stack.js';
@@ -660,7 +660,7 @@ export class World {
     this.sentDir[e]++;
     const seg: SegEvent = {
       kind: 'seg', t: this.now(), n: n, nDir: this.sentDir[e], from: e, flags: '', seq: 0, ack: 0, hasAck: false,
-      len: 0, win: 0, opts: '', why: this.injecting ? -1 : this.ends[e].stack.txReason, fate: 'flight',
+      len: 0, win: 0, opts: '', why: this.injecting ? -1 : this.ends[e].stack.net.txReason, fate: 'flight',
       arrive: this.nextArrival[e], rel: false, spoof: '', sport: 0, dport: 0, other: '',
     };
     const ok = ipv4.checkLen(pkt, 0, len) === 0 && ipv4.protocol(pkt, 0) === ipv4.PROTO_TCP;

@@ -1,7 +1,7 @@
 /**
  * The HAL contract: everything the stack needs from the world is a byte pipe, a clock and a
- * random source. The same core runs on the loopback link model, a host serial port, and the
- * Espruino and Kaluma UARTs.
+ * random source. It lives in src/ because the core depends on it; hal/ implements it: the
+ * loopback link model, a host serial port, and the Espruino and Kaluma UARTs.
  *
  * Rules every HAL follows:
  * - `write` must finish with (or copy) the bytes before it returns: the stack reuses its
