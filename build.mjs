@@ -34,7 +34,8 @@
  */
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import ts from 'typescript';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
@@ -140,6 +141,45 @@ function printEsbuildErrors(name, e) {
   console.error(`build: ${name} failed`);
 }
 
+/**
+ * Property names the board bundles shorten (esbuild mangleProps): every property and method
+ * that src/ declares in an interface or a class, minus the names the runtimes or their
+ * modules look up themselves. On Espruino a property name of more than four characters
+ * takes more JsVars in every object that has it (a 15-character name costs three), and every
+ * token is lexed each time it runs; JerryScript keeps each distinct name in its heap.
+ */
+const MANGLE_RESERVED = new Set([
+  // JavaScript and typed arrays
+  'length', 'buffer', 'byteOffset', 'byteLength', 'BYTES_PER_ELEMENT', 'set', 'subarray', 'slice', 'fill', 'indexOf',
+  'push', 'call', 'apply', 'bind', 'prototype', 'constructor', 'name', 'message', 'code', 'stack', 'toString', 'valueOf',
+  // Espruino and Kaluma objects the firmware calls
+  'write', 'on', 'setup', 'setConsole', 'sum', 'toUint8Array', 'hwRand', 'memory', 'log', 'read', 'close', 'start',
+  // net/http driver contracts (Espruino NetworkJS, Kaluma __netdev): looked up by the runtime's own modules
+  'create', 'accept', 'recv', 'send', 'socket', 'get', 'connect', 'shutdown', 'listen', 'errno', 'ip', 'mac',
+]);
+
+/** The names to shorten: declared in src/ (interfaces, classes), not reserved. */
+function mangledNames() {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const n of readdirSync(dir)) {
+      const p = join(dir, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith('.ts') && !n.endsWith('.d.ts')) {
+        const sf = ts.createSourceFile(p, readFileSync(p, 'utf8'), ts.ScriptTarget.Latest, true);
+        const visit = (node) => {
+          if ((ts.isPropertySignature(node) || ts.isPropertyDeclaration(node) || ts.isMethodSignature(node) || ts.isMethodDeclaration(node)) &&
+            node.name && ts.isIdentifier(node.name) && !MANGLE_RESERVED.has(node.name.text)) names.add(node.name.text);
+          ts.forEachChild(node, visit);
+        };
+        visit(sf);
+      }
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return [...names].sort();
+}
+
 /** The board profiles (firmware/profiles.mjs). */
 const { PROFILES } = await import(pathToFileURL(join(ROOT, 'firmware', 'profiles.mjs')).href);
 
@@ -181,6 +221,7 @@ async function buildProfile(name, profile) {
   options.entryPoints = undefined;
   options.stdin = { contents: pass1.outputFiles[0].text, loader: 'js', resolveDir: ROOT, sourcefile: profile.entry };
   options.metafile = false;
+  options.mangleProps = new RegExp('^(' + mangledNames().join('|') + ')$');
   const pass2 = await esbuild.build(options);
   return { out: pass2.outputFiles[0], inputs };
 }
