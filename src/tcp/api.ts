@@ -29,7 +29,7 @@ import {
 import type { Tcb, TcpHandler } from './tcb.js';
 import { transition, freeSlot, find, findListener, allocSlot, openSlot } from './slots.js';
 import { acceptable, flush } from './events.js';
-import { output, emit, sendRstFor } from './output.js';
+import { output, emit, sendRstFor, bareSeq } from './output.js';
 import { KEEPALIVE } from '../features.js';
 
 /**
@@ -319,7 +319,7 @@ export function tcpClose(t: Tcb, conn: number): void {
   // RFC 2525 §2.17 (and Linux): closing with unread data loses it, so say so with a RST.
   if (t.rcv[i].len > 0 && s !== C.SYN_SENT) {
     t.why = ev.WHY_RST_ABORT;
-    emit(t, v[i * W32 + RADDR], v[i * W32 + LPORT], v[i * W32 + RPORT], v[i * W32 + SND_NXT], v[i * W32 + RCV_NXT], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
+    emit(t, v[i * W32 + RADDR], v[i * W32 + LPORT], v[i * W32 + RPORT], bareSeq(t, i), v[i * W32 + RCV_NXT], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
     t.why = 0;
     t.cnt[stats.CNT_TCP_RST_SENT]++;
     transition(t, i, s, C.CLOSED, ev.CAUSE_CLOSE);

@@ -65,6 +65,10 @@ export function retransmitFirst(t: Tcb, i: number): void {
   let n = ring.len < mss ? ring.len : mss;
   const inFlight = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;
   if (n > inFlight) n = inFlight;
+  // MUST-34 / SHLD-16 (RFC 9293 §3.8.6): retransmit within the window the peer offers now,
+  // as Linux trims a retransmission to it (tcp_retransmit_skb). A window cut to zero gets
+  // nothing here: the retransmission timer, then the persist timer, probe it.
+  if (n > v[B32 + SND_WND]) n = v[B32 + SND_WND];
   tm[B64 + RTT_TIME] = NEVER; // Karn: the sample would be ambiguous
   t.cnt[stats.CNT_TCP_RETRANSMITS]++;
   v[B32 + HIGH_RXT] = (v[B32 + SND_UNA] + n) | 0;
@@ -117,6 +121,9 @@ export function sackRetransmit(t: Tcb, i: number): void {
   const ring = t.snd[i];
   let n = (end - s) | 0;
   if (n > ring.len - off) n = ring.len - off;
+  // Within the window the peer offers now (MUST-34, SHLD-16; as in retransmitFirst).
+  const room = v[B32 + SND_WND] - off;
+  if (n > room) n = room;
   if (n <= 0) return;
   tm[B64 + RTT_TIME] = NEVER; // Karn
   t.cnt[stats.CNT_TCP_RETRANSMITS]++;

@@ -13,9 +13,11 @@
 import * as C from './constants.js';
 import {
   W32, W64, W8, FL, ORDER, LISTENER, SRTT, RTO, PENDING, REASON, LS_PORT, LS_PENDING, LS_WORDS, F_PASSIVE, F_APP,
-  F_ACCEPT_Q, F_APP_CLOSED, F_SYN_RETRANSMITTED, P_CONNECTED, P_READABLE, P_WRITABLE, P_CLOSED, noHandler, held,
+  F_ACCEPT_Q, F_APP_CLOSED, F_SYN_RETRANSMITTED, F_SHUT_WR, P_CONNECTED, P_READABLE, P_WRITABLE, P_CLOSED, noHandler, held,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
+import * as ev from '../trace/events.js';
+import { transition } from './slots.js';
 
 /** The connection has just become ESTABLISHED: RFC 6298 §5.7 and the application's event. */
 export function established(t: Tcb, i: number): void {
@@ -27,6 +29,11 @@ export function established(t: Tcb, i: number): void {
   const B8 = i * W8;
   const B64 = i * W64;
   if ((v[B32 + FL] & F_SYN_RETRANSMITTED) && tm[B64 + SRTT] === 0) tm[B64 + RTO] = 3000;
+  // A shutdown in SYN-SENT queued the FIN "for processing after entering the ESTABLISHED
+  // state" (RFC 9293 §3.10.4): this is that moment, and the state follows the FIN, or it
+  // would go out from ESTABLISHED, and its ACK would lead nowhere (a LAST-ACK later with
+  // nothing to send and no timer, for ever).
+  if (v[B32 + FL] & F_SHUT_WR) transition(t, i, C.ESTABLISHED, C.FIN_WAIT_1, ev.CAUSE_CLOSE);
   if (v[B32 + FL] & F_PASSIVE) {
     v[B32 + FL] |= F_ACCEPT_Q;
     v[B32 + ORDER] = t.acceptOrder++;

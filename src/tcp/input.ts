@@ -68,8 +68,8 @@ export function synReceived(t: Tcb, i: number): void {
   if (SACK && t.cfg.tcpSack && seg.sackPermitted) v[B32 + FL] |= F_SACK;
 }
 
-/** §3.10.7.2: a segment for a listening port. */
-export function listenInput(t: Tcb, l: number): void {
+/** §3.10.7.2: a segment for a listening port (its data at buf[dataOff..]). */
+export function listenInput(t: Tcb, l: number, buf: Uint8Array, dataOff: number): void {
   const v = t.v;
   const ls = t.ls;
   const seg = t.seg;
@@ -80,7 +80,14 @@ export function listenInput(t: Tcb, l: number): void {
   }
   if (f & tcpw.ACK) {
     // RFC 4987 §3.6: an ACK for a SYN cookie we sent creates the connection here.
-    if (SYN_COOKIES && !(f & tcpw.SYN) && t.cfg.tcpSynCookies && cookieAccept(t, l)) return;
+    if (SYN_COOKIES && !(f & tcpw.SYN) && t.cfg.tcpSynCookies && cookieAccept(t, l)) {
+      // The ACK may carry the client's first data (and a FIN): the connection now exists
+      // in ESTABLISHED, so the rest of the segment is processed as §3.10.7.4 reads, as
+      // Linux does with its cookie child. Dropped, it would wait for the client's RTO.
+      const i = seg.payloadLen > 0 || (f & tcpw.FIN) ? find(t, t.src, seg.srcPort, seg.dstPort) : -1;
+      if (i >= 0) arrives(t, i, buf, dataOff);
+      return;
+    }
     t.drops[stats.DROP_TCP_LISTEN]++;
     sendRst(t, t.src, seg.dstPort, seg.srcPort, seg.ack, 0, tcpw.RST);
     return;
@@ -228,16 +235,24 @@ export function ackArrived(t: Tcb, i: number): boolean {
     challengeAck(t, i);
     return false;
   }
+  // The peer answered: a persist-timer deadline (T_2) stops. In FIN-WAIT-2 and TIME-WAIT
+  // the second timer is theirs and keeps running.
+  if (s !== C.FIN_WAIT_2 && s !== C.TIME_WAIT) tm[B64 + T_2] = OFF;
   const newlySacked = SACK && (v[B32 + FL] & F_SACK) !== 0 && seg.sackCount > 0 && sackArrived(t, i, ack);
-  if (seqGt(ack, v[B32 + SND_UNA])) newAck(t, i, ack);
-  else if (isDupAck(t, i) || (newlySacked && ack === v[B32 + SND_UNA] && seg.payloadLen === 0)) dupAck(t, i);
+  const advances = seqGt(ack, v[B32 + SND_UNA]);
+  // (A duplicate ACK repeats the window we know: judged before the update below.)
+  const dup = !advances && (isDupAck(t, i) || (newlySacked && ack === v[B32 + SND_UNA] && seg.payloadLen === 0));
   // Window update (§3.10.7.4): only from a segment newer than the last one that set it.
+  // It comes before the retransmissions this ACK triggers (a NewReno partial ACK, a fast
+  // retransmit), so they fit the window the peer offers now (SHLD-16), not the last one.
   if (seqLt(v[B32 + SND_WL1], seg.seq) || (v[B32 + SND_WL1] === seg.seq && seqLe(v[B32 + SND_WL2], ack))) {
     v[B32 + SND_WND] = seg.window;
     v[B32 + SND_WL1] = seg.seq;
     v[B32 + SND_WL2] = ack;
     if (seg.window > v[B32 + MAX_SND_WND]) v[B32 + MAX_SND_WND] = seg.window;
   }
+  if (advances) newAck(t, i, ack);
+  else if (dup) dupAck(t, i);
   const finAcked = (v[B32 + FL] & F_FIN_SENT) !== 0 && seqGt(v[B32 + SND_UNA], v[B32 + SND_FIN]);
   if (s === C.FIN_WAIT_1 && finAcked) {
     const finNow = (seg.flags & tcpw.FIN) !== 0 && ((seg.seq + seg.payloadLen) | 0) === v[B32 + RCV_NXT];
@@ -399,7 +414,7 @@ export function input(t: Tcb, buf: Uint8Array, off: number, len: number, src: nu
     arrives(t, i, buf, off + seg.headerLen);
   } else {
     const l = findListener(t, seg.dstPort);
-    if (l >= 0) listenInput(t, l);
+    if (l >= 0) listenInput(t, l, buf, off + seg.headerLen);
     else closedInput(t);
   }
   flush(t);

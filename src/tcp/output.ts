@@ -26,7 +26,7 @@ import type { Ring } from '../storage/ring.js';
 import { asmFind } from '../storage/assembler.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, MAX_SND_WND, SND_FIN, SND_MSS,
-  RCV_NXT, RCV_ADV, RCV_ACKED, RTT_SEQ, CWND, SACK_LAST, RTO, RTT_TIME, RTX_START, T_RTX, T_ACK, CH_START,
+  RCV_NXT, RCV_ADV, RCV_ACKED, RTT_SEQ, CWND, SACK_RECENT, RTO, RTT_TIME, RTX_START, T_RTX, T_ACK, CH_START,
   T_PERSIST, PERSIST_SINCE, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, ACK_WHY, F_ACK_DEFERRED, F_ACK_NOW, F_SACK, F_SYN_ACKED,
   F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4,
 } from './tcb.js';
@@ -66,9 +66,12 @@ export function armRtx(t: Tcb, i: number): void {
  * tcpSack is on) and on our SYN-ACK (when the peer offered it); SACK blocks on any other
  * segment with an ACK while the assembler holds data beyond RCV.NXT (RFC 2018 §4: "SHOULD
  * be included in all ACKs which do not ACK the highest sequence number in the data
- * receiver's queue"). The first block holds the segment that arrived last (MUST, §4), the
- * rest follow in sequence order. RFC 6691: options come out of the MSS, so a data segment
- * carries only the blocks its length leaves room for.
+ * receiver's queue"). The first block holds the segment that arrived last (MUST, §4); the
+ * rest repeat the most recently reported blocks, newest first (SHOULD, §4: the peer is
+ * least likely to know those yet, and with more ranges than an option holds, the order
+ * decides which ones it hears about), then any range never reported first (several
+ * segments of one batch, MUST-59) in sequence order. RFC 6691: options come out of the
+ * MSS, so a data segment carries only the blocks its length leaves room for.
  */
 export function sackOptions(t: Tcb, i: number, flags: number, len: number): void {
   const v = t.v;
@@ -85,21 +88,50 @@ export function sackOptions(t: Tcb, i: number, flags: number, len: number): void
   let max = ((v[B32 + SND_MSS] - len - 4) / 8) | 0;
   if (max > tcpw.SACK_MAX_BLOCKS) max = tcpw.SACK_MAX_BLOCKS;
   if (max <= 0) return;
-  const first = asmFind(a, b, v[B32 + SACK_LAST]);
   let n = 0;
-  if (first >= 0) {
-    r.sackLeft[0] = a[b + 1 + 2 * first];
-    r.sackRight[0] = a[b + 2 + 2 * first];
-    n = 1;
+  for (let j = 0; j < tcpw.SACK_MAX_BLOCKS && n < max; j++) {
+    const k = asmFind(a, b, v[B32 + SACK_RECENT + j]);
+    if (k >= 0) n = sackBlock(r, n, a[b + 1 + 2 * k], a[b + 2 + 2 * k]);
   }
-  for (let k = 0; k < count && n < max; k++) {
-    if (k === first) continue;
-    r.sackLeft[n] = a[b + 1 + 2 * k];
-    r.sackRight[n] = a[b + 2 + 2 * k];
-    n++;
-  }
+  for (let k = 0; k < count && n < max; k++) n = sackBlock(r, n, a[b + 1 + 2 * k], a[b + 2 + 2 * k]);
   r.sackCount = n;
 }
+
+/** Block n of the segment being built is [left, right), unless a block already starts at left; returns the blocks listed. */
+function sackBlock(r: tcpw.TcpRepr, n: number, left: number, right: number): number {
+  for (let k = 0; k < n; k++) if (r.sackLeft[k] === left) return n;
+  r.sackLeft[n] = left;
+  r.sackRight[n] = right;
+  return n + 1;
+}
+
+/**
+ * RFC 2018 §4: the range holding `seq` (just added to the assembler) is reported first from
+ * now on. Older entries move down; one that names the same range (it grew or merged into
+ * it), or no range any more, goes.
+ */
+export function sackReported(t: Tcb, i: number, seq: number): void {
+  const h = t.v;
+  const base = i * W32 + SACK_RECENT;
+  const a = t.ooo;
+  const b = i * t.oooW;
+  const r = asmFind(a, b, seq);
+  const gone = (h[i * W32 + RCV_NXT] - 1) | 0; // below RCV.NXT: in no range
+  // Keep the entries naming other live ranges, in order, each range once...
+  let w = 0;
+  for (let j = 0; j < tcpw.SACK_MAX_BLOCKS; j++) {
+    const x = h[base + j];
+    const k = asmFind(a, b, x);
+    let dup = k < 0 || k === r;
+    for (let m = 0; m < w && !dup; m++) if (asmFind(a, b, h[base + m]) === k) dup = true;
+    if (!dup) h[base + w++] = x;
+  }
+  for (let j = w; j < tcpw.SACK_MAX_BLOCKS; j++) h[base + j] = gone;
+  // ...then move them down one place, the newest in front.
+  for (let j = tcpw.SACK_MAX_BLOCKS - 1; j > 0; j--) h[base + j] = h[base + j - 1];
+  h[base] = seq;
+}
+
 
 /**
  * Write a TCP header (+ MSS option if mss > 0, + SACK options of connection i if i >= 0,
@@ -151,7 +183,7 @@ export function sendSegment(t: Tcb, i: number, seq: number, flags: number, ringO
     tm[B64 + T_ACK] = OFF;
     // Any segment with an ACK carries the latest RCV.NXT: a held-back bare ACK is not needed.
     // (An ACK below RCV.NXT, a keepalive probe, says nothing new; it does not count.)
-    if (seq === v[B32 + SND_NXT] || len > 0) {
+    if (seq === v[B32 + SND_NXT] || seq === v[B32 + SND_MAX] || len > 0) {
       v[B32 + FL] &= ~F_ACK_DEFERRED;
       t.u8[i * W8 + ACK_WHY] = 0;
     }
@@ -161,7 +193,22 @@ export function sendSegment(t: Tcb, i: number, seq: number, flags: number, ringO
     isSyn ? t.cfg.mtu - 40 : 0, t.snd[i], ringOff, len, i);
 }
 
-/** A bare ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, or a note to send one at the end of the batch. */
+/**
+ * The sequence number of a segment with no data and no SYN or FIN (a bare ACK, a RST):
+ * SND.MAX, not SND.NXT. A retransmission timeout rewinds SND.NXT to SND.UNA (go-back-N),
+ * and the peer may already hold everything up to SND.MAX (only its ACKs were lost): a bare
+ * ACK at the rewound SND.NXT lies left of its RCV.NXT, fails the acceptability test of
+ * RFC 9293 §3.10.7.4 and is dropped unread. Two stacks that time out together would then
+ * drop each other's ACKs for good. This is BSD's rule (4.4BSD and FreeBSD tcp_output:
+ * SND.NXT only with data, SYN, FIN or the persist timer running, else SND.MAX). While the
+ * persist timer runs, SND.NXT is SND.UNA and the octet past it was a probe into a zero
+ * window: the peer's RCV.NXT is SND.UNA, where a zero window accepts only that exact number.
+ */
+export function bareSeq(t: Tcb, i: number): number {
+  return t.tm[i * W64 + T_PERSIST] !== OFF ? t.v[i * W32 + SND_NXT] : t.v[i * W32 + SND_MAX];
+}
+
+/** A bare ACK: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK> (bareSeq), or a note to send one at the end of the batch. */
 export function sendAck(t: Tcb, i: number): void {
   const v = t.v;
   const B32 = i * W32;
@@ -172,7 +219,7 @@ export function sendAck(t: Tcb, i: number): void {
     if (t.u8[i * W8 + ACK_WHY] === 0) t.u8[i * W8 + ACK_WHY] = t.why !== 0 ? t.why : ev.WHY_ACK;
     return;
   }
-  sendSegment(t, i, v[B32 + SND_NXT], tcpw.ACK, 0, 0);
+  sendSegment(t, i, bareSeq(t, i), tcpw.ACK, 0, 0);
 }
 
 /** Send our FIN at SND.NXT (with ACK), and note its sequence number. */
@@ -300,13 +347,13 @@ export function sendRst(t: Tcb, dst: number, sport: number, dport: number, seq: 
   t.why = 0;
 }
 
-/** <SEQ=SND.NXT><CTL=RST> for connection i. */
+/** <SEQ=SND.MAX><CTL=RST> for connection i (bareSeq: a RST at a rewound SND.NXT would miss the peer's RCV.NXT). */
 export function sendRstFor(t: Tcb, i: number): void {
   const v = t.v;
   const B32 = i * W32;
   t.cnt[stats.CNT_TCP_RST_SENT]++;
   t.why = ev.WHY_RST_ABORT;
-  emit(t, v[B32 + RADDR], v[B32 + LPORT], v[B32 + RPORT], v[B32 + SND_NXT], 0, tcpw.RST, 0, 0, null, 0, 0, -1);
+  emit(t, v[B32 + RADDR], v[B32 + LPORT], v[B32 + RPORT], bareSeq(t, i), 0, tcpw.RST, 0, 0, null, 0, 0, -1);
   t.why = 0;
 }
 

@@ -17,12 +17,13 @@ import { seqGt } from '../wire/seq.js';
 import { ringWrite, ringWriteAt, ringCommit } from '../storage/ring.js';
 import { asmAdd, asmAdvance } from '../storage/assembler.js';
 import {
-  W32, W64, W8, FL, SND_UNA, SND_FIN, RCV_NXT, RCV_ACKED, OO_FIN, SACK_LAST, T_ACK, PENDING, F_ACK_NOW, F_OOO_FIN,
+  W32, W64, W8, FL, SND_UNA, SND_FIN, RCV_NXT, RCV_ACKED, OO_FIN, T_ACK, PENDING, F_ACK_NOW, F_OOO_FIN,
   F_FIN_RCVD, F_FIN_SENT, P_READABLE, OFF, rcvWindow,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { transition, enterTimeWait } from './slots.js';
-import { OOO } from '../features.js';
+import { sackReported } from './output.js';
+import { OOO, SACK } from '../features.js';
 
 /** Delayed ACK (RFC 9293 §3.8.6.3, MUST-40 < 0.5 s; SHLD-19: at least every second full segment). */
 export function scheduleAck(t: Tcb, i: number): void {
@@ -100,7 +101,7 @@ export function textArrived(t: Tcb, i: number, buf: Uint8Array, dataOff: number)
       return false;
     }
     ringWriteAt(t.rcv[i], ahead, buf, off, k);
-    v[B32 + SACK_LAST] = seq;
+    if (SACK) sackReported(t, i, seq);
     if ((seg.flags & tcpw.FIN) && k === n) {
       v[B32 + FL] |= F_OOO_FIN;
       v[B32 + OO_FIN] = (seq + k) | 0;

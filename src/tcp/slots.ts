@@ -9,16 +9,17 @@
  * otherwise the slot is free at once. RFC 6528 ISNs come from `isn`.
  */
 import * as C from './constants.js';
+import * as tcpw from '../wire/tcp.js';
 import * as ev from '../trace/events.js';
 import { ringClear } from '../storage/ring.js';
 import { asmClear } from '../storage/assembler.js';
 import { hash4 } from './hash.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, SND_WL1, SND_WL2, MAX_SND_WND,
-  SND_FIN, SND_MSS, IRS, RCV_NXT, RCV_ADV, RCV_ACKED, CWND, SSTHRESH, CA_ACKED, RECOVER, R2, OO_FIN, SACK_LAST,
+  SND_FIN, SND_MSS, IRS, RCV_NXT, RCV_ADV, RCV_ACKED, CWND, SSTHRESH, CA_ACKED, RECOVER, R2, OO_FIN, SACK_RECENT,
   HIGH_RXT, RXT_MARK, LISTENER, SRTT, RTTVAR, RTO, RTT_TIME, T_RTX, T_ACK, T_2, CH_START, T_PERSIST, PERSIST_SINCE,
   T_KEEP, PENDING, REASON, ERROR, RTX_COUNT, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, KEEP_PROBES, LS_PORT, LS_PENDING,
-  LS_WORDS, F_PASSIVE, F_APP, F_ACCEPT_Q, F_APP_CLOSED, P_CLOSED, OFF, NEVER, noHandler, effectiveMss, initialWindow,
+  LS_WORDS, F_PASSIVE, F_APP, F_ACCEPT_Q, F_APP_CLOSED, P_CLOSED, OFF, NEVER, noHandler, effectiveMss, initialWindow, held,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { SACK, TRACE } from '../features.js';
@@ -137,7 +138,11 @@ export function countSynRcvd(t: Tcb): number {
   return c;
 }
 
-/** A free slot; if none, the oldest TIME-WAIT is recycled. Never an ESTABLISHED one. -1 if none. */
+/**
+ * A free slot; if none, the oldest TIME-WAIT is recycled. Never an ESTABLISHED one, and never
+ * a TIME-WAIT the application still holds (a half-close ends there before tcpClose): its
+ * handle would pass to a stranger's connection. -1 if none.
+ */
 export function allocSlot(t: Tcb): number {
   const st = t.st;
   const v = t.v;
@@ -146,7 +151,7 @@ export function allocSlot(t: Tcb): number {
   let oldest = -1;
   for (let i = 0; i < n; i++) {
     if (st[i] === C.CLOSED && !(v[i * W32 + FL] & F_APP)) return i;
-    if (st[i] === C.TIME_WAIT && (oldest < 0 || tm[i * W64 + T_2] < tm[oldest * W64 + T_2])) oldest = i;
+    if (st[i] === C.TIME_WAIT && !held(t, i) && (oldest < 0 || tm[i * W64 + T_2] < tm[oldest * W64 + T_2])) oldest = i;
   }
   if (oldest < 0) return -1;
   transition(t, oldest, C.TIME_WAIT, C.CLOSED, ev.CAUSE_RECYCLE);
@@ -212,7 +217,8 @@ export function openSlot(t: Tcb, i: number, raddr: number, lport: number, rport:
   u8[B8 + KEEP_PROBES] = 0;
   asmClear(t.ooo, i * t.oooW);
   if (SACK) asmClear(t.sack, i * t.sackW);
-  v[B32 + SACK_LAST] = 0;
+  // (At the first report the assembler holds only the new range, so these name no other.)
+  for (let j = 0; j < tcpw.SACK_MAX_BLOCKS; j++) v[B32 + SACK_RECENT + j] = 0;
   v[B32 + HIGH_RXT] = iss;
   v[B32 + RXT_MARK] = iss;
 }

@@ -73,16 +73,20 @@ export const RECOVER = 23;
 export const R2 = 24;
 /** Where an out-of-order FIN sits. */
 export const OO_FIN = 25;
-/** Start of the out-of-order segment that arrived last (RFC 2018 §4: reported first). */
-export const SACK_LAST = 26;
+/**
+ * RFC 2018 §4: a sequence number inside each of the last SACK_MAX_BLOCKS ranges reported
+ * first, newest first (four words from here); the first names the segment that arrived
+ * last. An entry whose range is gone (RCV.NXT passed it) matches nothing.
+ */
+export const SACK_RECENT = 26;
 /** RFC 6675 HighRxt: the end of the highest octet resent in this recovery. */
-export const HIGH_RXT = 27;
+export const HIGH_RXT = 26 + tcpw.SACK_MAX_BLOCKS;
 /** SND.MAX when the last retransmission went out: SACKed data past it was sent after it. */
-export const RXT_MARK = 28;
+export const RXT_MARK = HIGH_RXT + 1;
 /** The listen-table index that opened this slot passively, or -1. */
-export const LISTENER = 29;
+export const LISTENER = RXT_MARK + 1;
 /** Int32 words per slot. */
-export const W32 = 30;
+export const W32 = LISTENER + 1;
 
 // ---- Float64 fields (tm), W64 per slot: ms ---------------------------------------------
 // RFC 6298 retransmission state.

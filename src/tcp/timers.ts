@@ -22,22 +22,35 @@ import { asmClear } from '../storage/assembler.js';
 import {
   W32, W64, W8, FL, SND_UNA, SND_NXT, SND_MAX, SND_WND, SND_MSS, CWND, SSTHRESH, CA_ACKED, RECOVER, R2, HIGH_RXT,
   RTO, RTT_TIME, RTX_START, T_RTX, T_ACK, T_2, T_PERSIST, PERSIST_SINCE, T_KEEP, RTX_COUNT, DUP_ACKS, PERSIST_SHIFT,
-  KEEP_PROBES, F_PASSIVE, F_ACK_NOW, F_SYN_ACKED, F_SYN_RETRANSMITTED, F_RECOVERY, F_KEEPALIVE, OFF, NEVER,
+  KEEP_PROBES, F_PASSIVE, F_APP_CLOSED, F_ACK_NOW, F_SYN_ACKED, F_SYN_RETRANSMITTED, F_RECOVERY, F_KEEPALIVE, OFF, NEVER,
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { transition, freeSlot, closeSlot } from './slots.js';
 import { flush } from './events.js';
+
+/**
+ * Persist-timer sends (probes, runts) a connection the application has closed gets before it
+ * is reset, answered or not: Linux's tcp_orphan_retries (its 0 means 8). RFC 6429 lets a
+ * sender end a persisting connection for resource management; an orphan serves nobody.
+ */
+const ORPHAN_PROBES = 8;
 import { output, sendSegment, sendRstFor, armRtx } from './output.js';
 import { SACK, KEEPALIVE } from '../features.js';
 
-/** TIME-WAIT's 2·MSL or the FIN-WAIT-2 timeout ran out. */
+/**
+ * The second timer ran out: TIME-WAIT's 2·MSL, the FIN-WAIT-2 timeout, or, in any other
+ * state, R2 since the persist timer's first unanswered send (persistTimeout): the peer is
+ * gone (MUST-20).
+ */
 export function timer2(t: Tcb, i: number): void {
   const st = t.st;
-  const tm = t.tm;
-  const B64 = i * W64;
-  tm[B64 + T_2] = OFF;
+  t.tm[i * W64 + T_2] = OFF;
   if (st[i] === C.TIME_WAIT) closeSlot(t, i, C.REASON_FIN, E.E_OK, ev.CAUSE_TIMEOUT_2MSL);
   else if (st[i] === C.FIN_WAIT_2) closeSlot(t, i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_FIN_WAIT_2);
+  else {
+    t.cnt[stats.CNT_TCP_TIMEOUTS]++;
+    closeSlot(t, i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+  }
 }
 
 /** RFC 6298 §5.4–5.7: retransmit from SND.UNA, back off, and give up past R2 (MUST-20, MUST-22/23). */
@@ -107,17 +120,26 @@ export function persistTimeout(t: Tcb, i: number): void {
   const B32 = i * W32;
   const B8 = i * W8;
   const B64 = i * W64;
-  tm[B64 + T_PERSIST] = OFF;
   // Sockstress (CVE-2008-4609): a peer may pin a slot with a zero window forever. MUST-37
   // keeps such a connection open by default; tcpPersistLimit lets an operator reclaim it.
+  // (The RST goes while the persist timer still counts as running: bareSeq.)
   if (t.cfg.tcpPersistLimit > 0 && tm[B64 + PERSIST_SINCE] !== NEVER && t.now - tm[B64 + PERSIST_SINCE] >= t.cfg.tcpPersistLimit) {
     sendRstFor(t, i);
     t.cnt[stats.CNT_TCP_TIMEOUTS]++;
     closeSlot(t, i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
     return;
   }
+  tm[B64 + T_PERSIST] = OFF;
   const waiting = t.snd[i].len - ((v[B32 + SND_NXT] - v[B32 + SND_UNA]) | 0);
   if (waiting <= 0 || v[B32 + SND_NXT] !== v[B32 + SND_UNA]) return;
+  // An orphan (the application closed it) is not kept for a peer that never takes its
+  // data, even one that answers every probe (ORPHAN_PROBES; tcpPersistLimit may be 0).
+  if ((v[B32 + FL] & F_APP_CLOSED) && u8[B8 + PERSIST_SHIFT] >= ORPHAN_PROBES) {
+    sendRstFor(t, i);
+    t.cnt[stats.CNT_TCP_TIMEOUTS]++;
+    closeSlot(t, i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+    return;
+  }
   let n = 1;
   if (v[B32 + SND_WND] > 0) {
     // A window is open but SWS avoidance held a runt back: send what the window takes.
@@ -126,6 +148,13 @@ export function persistTimeout(t: Tcb, i: number): void {
   } else {
     t.cnt[stats.CNT_TCP_WINDOW_PROBES]++;
   }
+  // MUST-20: an unanswered probe or runt counts toward R2. A runt's own RTO cannot measure
+  // that: each runt re-arms the retransmission timer afresh, and the RTO after it sends
+  // nothing (SWS avoidance holds the piece back again); a zero-window probe arms no RTO at
+  // all. So R2 runs from the first unanswered persist send, and any acceptable ACK stops it
+  // (input.ts ackArrived): MUST-37 keeps a connection open while its probes are answered, and
+  // only then. The deadline lives in T_2, free in every state that can persist.
+  if (tm[B64 + T_2] === OFF) tm[B64 + T_2] = t.now + v[B32 + R2];
   // MUST-35: the standard probe is one octet of new data beyond the zero window; the peer
   // answers with an ACK carrying its current window, which keeps the connection alive.
   t.why = ev.WHY_PERSIST;
