@@ -1281,15 +1281,16 @@ export class Tcp {
 
   /** The persist timer ran out: probe a zero window with one octet, or push a held-back runt. */
   private persistTimeout(i: number): void {
-    this.tPersist[i] = OFF;
     // Sockstress (CVE-2008-4609): a peer may pin a slot with a zero window forever. MUST-37
     // keeps such a connection open by default; tcpPersistLimit lets an operator reclaim it.
+    // (The RST goes while the persist timer still counts as running: bareSeq.)
     if (this.cfg.tcpPersistLimit > 0 && this.persistSince[i] !== NEVER && this.now - this.persistSince[i] >= this.cfg.tcpPersistLimit) {
       this.sendRstFor(i);
       this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
       this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
       return;
     }
+    this.tPersist[i] = OFF;
     const waiting = this.snd[i].len - ((this.sndNxt[i] - this.sndUna[i]) | 0);
     if (waiting <= 0 || this.sndNxt[i] !== this.sndUna[i]) return;
     let n = 1;
@@ -1366,13 +1367,28 @@ export class Tcp {
     }
   }
 
-  /** A bare ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, or a note to send one at the end of the batch. */
+  /** A bare ACK: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK> (see bareSeq), or a note to send one at the end of the batch. */
   private sendAck(i: number): void {
     if (this.batching) {
       this.fl[i] |= F_ACK_DEFERRED;
       return;
     }
-    this.sendSegment(i, this.sndNxt[i], tcpw.ACK, 0, 0);
+    this.sendSegment(i, this.bareSeq(i), tcpw.ACK, 0, 0);
+  }
+
+  /**
+   * The sequence number of a segment with no data and no SYN or FIN (a bare ACK, a RST):
+   * SND.MAX, not SND.NXT. A retransmission timeout rewinds SND.NXT to SND.UNA (go-back-N),
+   * and the peer may already hold everything up to SND.MAX (only its ACKs were lost): a bare
+   * ACK at the rewound SND.NXT lies left of its RCV.NXT, fails the acceptability test of
+   * RFC 9293 §3.10.7.4 and is dropped unread. Two stacks that time out together would then
+   * drop each other's ACKs for good. This is BSD's rule (4.4BSD and FreeBSD tcp_output:
+   * SND.NXT only with data, SYN, FIN or the persist timer running, else SND.MAX). While the
+   * persist timer runs, SND.NXT is SND.UNA and the octet past it was a probe into a zero
+   * window: the peer's RCV.NXT is SND.UNA, where a zero window accepts only that exact number.
+   */
+  private bareSeq(i: number): number {
+    return this.tPersist[i] !== OFF ? this.sndNxt[i] : this.sndMax[i];
   }
 
   /**
@@ -1412,7 +1428,7 @@ export class Tcp {
       this.tAck[i] = OFF;
       // Any segment with an ACK carries the latest RCV.NXT: a held-back bare ACK is not needed.
       // (An ACK below RCV.NXT, a keepalive probe, says nothing new; it does not count.)
-      if (seq === this.sndNxt[i] || len > 0) this.fl[i] &= ~F_ACK_DEFERRED;
+      if (seq === this.sndNxt[i] || seq === this.sndMax[i] || len > 0) this.fl[i] &= ~F_ACK_DEFERRED;
     }
     const wnd = this.updateWindow(i);
     this.emit(this.raddr[i], this.lport[i], this.rport[i], seq, ackNo, flags, wnd,
@@ -2004,7 +2020,7 @@ export class Tcp {
     // RFC 2525 §2.17 (and Linux): closing with unread data loses it, so say so with a RST.
     if (this.rcv[i].len > 0 && s !== C.SYN_SENT) {
       this.why = ev.WHY_RST_ABORT;
-      this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], this.rcvNxt[i], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
+      this.emit(this.raddr[i], this.lport[i], this.rport[i], this.bareSeq(i), this.rcvNxt[i], tcpw.RST | tcpw.ACK, 0, 0, null, 0, 0, -1);
       this.why = 0;
       this.ip.counters[stats.CNT_TCP_RST_SENT]++;
       this.transition(i, s, C.CLOSED, ev.CAUSE_CLOSE);
@@ -2042,11 +2058,11 @@ export class Tcp {
     this.freeSlot(i);
   }
 
-  /** <SEQ=SND.NXT><CTL=RST> for connection i. */
+  /** <SEQ=SND.MAX><CTL=RST> for connection i (bareSeq: a RST at a rewound SND.NXT would miss the peer's RCV.NXT). */
   private sendRstFor(i: number): void {
     this.ip.counters[stats.CNT_TCP_RST_SENT]++;
     this.why = ev.WHY_RST_ABORT;
-    this.emit(this.raddr[i], this.lport[i], this.rport[i], this.sndNxt[i], 0, tcpw.RST, 0, 0, null, 0, 0, -1);
+    this.emit(this.raddr[i], this.lport[i], this.rport[i], this.bareSeq(i), 0, tcpw.RST, 0, 0, null, 0, 0, -1);
     this.why = 0;
   }
 
