@@ -108,6 +108,13 @@ const P_READABLE = 1 << C.EV_READABLE;
 const P_WRITABLE = 1 << C.EV_WRITABLE;
 const P_CLOSED = 1 << C.EV_CLOSED;
 
+/**
+ * Persist-timer sends (probes, runts) a connection the application has closed gets before it
+ * is reset, answered or not: Linux's tcp_orphan_retries (its 0 means 8). RFC 6429 lets a
+ * sender end a persisting connection for resource management; an orphan serves nobody.
+ */
+const ORPHAN_PROBES = 8;
+
 /** SYN cookie MSS classes (RFC 4987 §3.6: the cookie keeps a few bits of the peer's MSS). */
 const COOKIE_MSS = [64, 256, 536, 1460];
 /** A cookie's time slot is 64 s; a cookie is good in its slot and the next one. */
@@ -697,6 +704,9 @@ export class Tcp {
       this.challengeAck(i);
       return false;
     }
+    // The peer answered: a persist-timer deadline (timer2) stops. In FIN-WAIT-2 and
+    // TIME-WAIT the second timer is theirs and keeps running.
+    if (s !== C.FIN_WAIT_2 && s !== C.TIME_WAIT) this.t2[i] = OFF;
     const newlySacked = (this.fl[i] & F_SACK) !== 0 && seg.sackCount > 0 && this.sackArrived(i, ack);
     if (seqGt(ack, this.sndUna[i])) this.newAck(i, ack);
     else if (this.isDupAck(i) || (newlySacked && ack === this.sndUna[i] && seg.payloadLen === 0)) this.dupAck(i);
@@ -1293,11 +1303,25 @@ export class Tcp {
     this.tPersist[i] = OFF;
     const waiting = this.snd[i].len - ((this.sndNxt[i] - this.sndUna[i]) | 0);
     if (waiting <= 0 || this.sndNxt[i] !== this.sndUna[i]) return;
+    // An orphan (the application closed it) is not kept for a peer that never takes its
+    // data, even one that answers every probe (ORPHAN_PROBES; tcpPersistLimit may be 0).
+    if ((this.fl[i] & F_APP_CLOSED) && this.persistShift[i] >= ORPHAN_PROBES) {
+      this.sendRstFor(i);
+      this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
+      this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+      return;
+    }
     let n = 1;
     if (this.sndWnd[i] > 0) {
       // A window is open but SWS avoidance held a runt back: send what the window takes.
       n = this.sndWnd[i] < this.sndMss[i] ? this.sndWnd[i] : this.sndMss[i];
       if (n > waiting) n = waiting;
+      // MUST-20: a runt is data, and an unanswered one counts toward R2. Its own RTO cannot
+      // measure that: each runt re-arms the retransmission timer afresh, and the RTO after it
+      // sends nothing (SWS avoidance holds the piece back again), so R2 measured from it
+      // would never run out. R2 runs from the first runt; any acceptable ACK stops it
+      // (ackArrived). The deadline lives in t2, free in every state that can persist.
+      if (this.t2[i] === OFF) this.t2[i] = this.now + this.r2[i];
     } else {
       this.ip.counters[stats.CNT_TCP_WINDOW_PROBES]++;
     }
@@ -1564,11 +1588,19 @@ export class Tcp {
     return next;
   }
 
-  /** TIME-WAIT's 2·MSL or the FIN-WAIT-2 timeout ran out. */
+  /**
+   * The second timer ran out: TIME-WAIT's 2·MSL, the FIN-WAIT-2 timeout, or, in any other
+   * state, R2 since the persist timer's first unanswered send (persistTimeout): the peer is
+   * gone (MUST-20).
+   */
   private timer2(i: number): void {
     this.t2[i] = OFF;
     if (this.state[i] === C.TIME_WAIT) this.closeSlot(i, C.REASON_FIN, E.E_OK, ev.CAUSE_TIMEOUT_2MSL);
     else if (this.state[i] === C.FIN_WAIT_2) this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_FIN_WAIT_2);
+    else {
+      this.ip.counters[stats.CNT_TCP_TIMEOUTS]++;
+      this.closeSlot(i, C.REASON_TIMEOUT, E.ETIMEDOUT, ev.CAUSE_TIMEOUT_RTX);
+    }
   }
 
   /** RFC 6298 §5.4–5.7: retransmit from SND.UNA, back off, and give up past R2 (MUST-20, MUST-22/23). */
