@@ -1316,15 +1316,16 @@ export class Tcp {
       // A window is open but SWS avoidance held a runt back: send what the window takes.
       n = this.sndWnd[i] < this.sndMss[i] ? this.sndWnd[i] : this.sndMss[i];
       if (n > waiting) n = waiting;
-      // MUST-20: a runt is data, and an unanswered one counts toward R2. Its own RTO cannot
-      // measure that: each runt re-arms the retransmission timer afresh, and the RTO after it
-      // sends nothing (SWS avoidance holds the piece back again), so R2 measured from it
-      // would never run out. R2 runs from the first runt; any acceptable ACK stops it
-      // (ackArrived). The deadline lives in t2, free in every state that can persist.
-      if (this.t2[i] === OFF) this.t2[i] = this.now + this.r2[i];
     } else {
       this.ip.counters[stats.CNT_TCP_WINDOW_PROBES]++;
     }
+    // MUST-20: an unanswered probe or runt counts toward R2. A runt's own RTO cannot measure
+    // that: each runt re-arms the retransmission timer afresh, and the RTO after it sends
+    // nothing (SWS avoidance holds the piece back again); a zero-window probe arms no RTO at
+    // all. So R2 runs from the first unanswered persist send, and any acceptable ACK stops it
+    // (ackArrived): MUST-37 keeps a connection open while its probes are answered, and only
+    // then. The deadline lives in t2, free in every state that can persist.
+    if (this.t2[i] === OFF) this.t2[i] = this.now + this.r2[i];
     // MUST-35: the standard probe is one octet of new data beyond the zero window; the peer
     // answers with an ACK carrying its current window, which keeps the connection alive.
     this.why = ev.WHY_PERSIST;

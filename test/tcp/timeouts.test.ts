@@ -148,3 +148,41 @@ describe('a peer that shrinks its window to a few octets and goes silent (issue 
     }
   });
 });
+
+describe('unanswered zero-window probes (issue 9, failure 3)', () => {
+  it('probes answered for 10 minutes, then the peer vanishes: ETIMEDOUT R2 after the first unanswered probe', () => {
+    const k = open({}, 0, 100);
+    let answering = true;
+    k.run(3_600_000, (s) => {
+      if (k.p.hal.time > 600_000) answering = false;
+      if (answering && s.len > 0) k.ack(1, 0);
+    }, () => k.p.stack.tcpState(k.c) === C.CLOSED);
+    const probes = k.log.filter((s) => s.len === 1);
+    const firstUnanswered = probes.find((s) => s.t > 600_000)!;
+    expect(probes.filter((s) => s.t <= 600_000).length).toBeGreaterThan(10);
+    expect(k.p.stack.tcpState(k.c)).toBe(C.CLOSED);
+    expect(k.closed).toEqual([C.REASON_TIMEOUT]);
+    expect(k.p.hal.time).toBe(firstUnanswered.t + DEFAULTS.tcpR2);
+    expect(k.log.filter((s) => s.flags & tcpw.RST)).toEqual([]); // nobody to tell
+  });
+
+  it('the application closed it with data waiting on the zero window (FIN-WAIT-1): freed R2 after the first probe', () => {
+    const k = open({}, 0, 100);
+    k.p.stack.tcpClose(k.c);
+    expect(k.p.stack.tcpState(k.c)).toBe(C.FIN_WAIT_1);
+    k.run(3_600_000, undefined, () => k.p.stack.tcpInUse() === 0);
+    const probes = k.log.filter((s) => s.len === 1);
+    expect(probes.length).toBeGreaterThan(3);
+    expect(k.p.stack.tcpInUse()).toBe(0);
+    expect(k.p.hal.time).toBe(probes[0].t + DEFAULTS.tcpR2);
+  });
+
+  it('tcpSetR2 bounds it per connection (MUST-21)', () => {
+    const k = open({}, 0, 100);
+    k.p.stack.tcpSetR2(k.c, 20_000);
+    k.run(3_600_000, undefined, () => k.p.stack.tcpState(k.c) === C.CLOSED);
+    const probes = k.log.filter((s) => s.len === 1);
+    expect(k.p.hal.time).toBe(probes[0].t + 20_000);
+    expect(k.p.stack.tcpError(k.c)).toBe(E.ETIMEDOUT);
+  });
+});
