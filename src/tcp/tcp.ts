@@ -865,6 +865,10 @@ export class Tcp {
     let n = ring.len < mss ? ring.len : mss;
     const inFlight = (this.sndMax[i] - this.sndUna[i]) | 0;
     if (n > inFlight) n = inFlight;
+    // MUST-34 / SHLD-16 (RFC 9293 §3.8.6): retransmit within the window the peer offers now,
+    // as Linux trims a retransmission to it (tcp_retransmit_skb). A window cut to zero gets
+    // nothing here: the retransmission timer, then the persist timer, probe it.
+    if (n > this.sndWnd[i]) n = this.sndWnd[i];
     this.rttTime[i] = NEVER; // Karn: the sample would be ambiguous
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
     this.highRxt[i] = (this.sndUna[i] + n) | 0;
@@ -932,6 +936,9 @@ export class Tcp {
     const ring = this.snd[i];
     let n = (end - s) | 0;
     if (n > ring.len - off) n = ring.len - off;
+    // Within the window the peer offers now (MUST-34, SHLD-16; as in retransmitFirst).
+    const room = this.sndWnd[i] - off;
+    if (n > room) n = room;
     if (n <= 0) return;
     this.rttTime[i] = NEVER; // Karn
     this.ip.counters[stats.CNT_TCP_RETRANSMITS]++;
