@@ -119,7 +119,7 @@ export interface Config {
 }
 
 /** Bytes of one connection's fields in the struct-of-arrays table (rings not included). */
-export const TCB_BYTES = 214;
+export const TCB_BYTES = 226;
 /** Bytes of one listen-table entry: port, backlog, pending count. */
 export const LISTENER_BYTES = 5;
 /** Bytes of one trace entry: time (8), connection (2), from, to, cause. */

@@ -213,8 +213,12 @@ export class Tcp {
   private persistSince: Float64Array;
   private tKeep: Float64Array;
   private keepProbes: Uint8Array;
-  /** Start of the out-of-order segment that arrived last (RFC 2018 §4: reported first). */
-  private sackLast: Int32Array;
+  /**
+   * RFC 2018 §4: a sequence number inside each of the last SACK_MAX_BLOCKS ranges reported
+   * first, newest first (SACK_MAX_BLOCKS per slot); the first names the segment that
+   * arrived last. An entry whose range is gone (RCV.NXT passed it) matches nothing.
+   */
+  private sackRecent: Int32Array;
   /** RFC 6675 HighRxt: the end of the highest octet resent in this recovery. */
   private highRxt: Int32Array;
   /** SND.MAX when the last retransmission went out: SACKed data past it was sent after it. */
@@ -309,7 +313,7 @@ export class Tcp {
     this.persistSince = this.f64(n);
     this.tKeep = this.f64(n);
     this.keepProbes = this.u8(n);
-    this.sackLast = this.i32(n);
+    this.sackRecent = this.i32(n * tcpw.SACK_MAX_BLOCKS);
     this.highRxt = this.i32(n);
     this.rxtMark = this.i32(n);
     // One buffer for all rings: the RAM cost is exactly n·(sndBuf + rcvBuf).
@@ -1007,7 +1011,7 @@ export class Tcp {
         return false;
       }
       this.rcv[i].writeAt(ahead, buf, off, k);
-      this.sackLast[i] = seq;
+      this.sackReported(i, seq);
       if ((seg.flags & tcpw.FIN) && k === n) {
         this.fl[i] |= F_OOO_FIN;
         this.ooFin[i] = (seq + k) | 0;
@@ -1472,9 +1476,12 @@ export class Tcp {
    * tcpSack is on) and on our SYN-ACK (when the peer offered it); SACK blocks on any other
    * segment with an ACK while the assembler holds data beyond RCV.NXT (RFC 2018 §4: "SHOULD
    * be included in all ACKs which do not ACK the highest sequence number in the data
-   * receiver's queue"). The first block holds the segment that arrived last (MUST, §4), the
-   * rest follow in sequence order. RFC 6691: options come out of the MSS, so a data segment
-   * carries only the blocks its length leaves room for.
+   * receiver's queue"). The first block holds the segment that arrived last (MUST, §4); the
+   * rest repeat the most recently reported blocks, newest first (SHOULD, §4: the peer is
+   * least likely to know those yet, and with more ranges than an option holds, the order
+   * decides which ones it hears about), then any range never reported first (several
+   * segments of one batch, MUST-59) in sequence order. RFC 6691: options come out of the
+   * MSS, so a data segment carries only the blocks its length leaves room for.
    */
   private sackOptions(i: number, flags: number, len: number): void {
     const r = this.out;
@@ -1487,20 +1494,56 @@ export class Tcp {
     let max = ((this.sndMss[i] - len - 4) / 8) | 0;
     if (max > tcpw.SACK_MAX_BLOCKS) max = tcpw.SACK_MAX_BLOCKS;
     if (max <= 0) return;
-    const first = a.find(this.sackLast[i]);
+    const h = this.sackRecent;
+    const base = i * tcpw.SACK_MAX_BLOCKS;
     let n = 0;
-    if (first >= 0) {
-      r.sackLeft[0] = a.start(first);
-      r.sackRight[0] = a.end(first);
-      n = 1;
+    for (let j = 0; j < tcpw.SACK_MAX_BLOCKS && n < max; j++) {
+      const k = a.find(h[base + j]);
+      if (k >= 0 && !this.sackListed(n, a.start(k))) n = this.sackBlock(n, a.start(k), a.end(k));
     }
     for (let k = 0; k < a.count && n < max; k++) {
-      if (k === first) continue;
-      r.sackLeft[n] = a.start(k);
-      r.sackRight[n] = a.end(k);
-      n++;
+      if (!this.sackListed(n, a.start(k))) n = this.sackBlock(n, a.start(k), a.end(k));
     }
     r.sackCount = n;
+  }
+
+  /** Put block n of the segment being built; returns n + 1. */
+  private sackBlock(n: number, left: number, right: number): number {
+    this.out.sackLeft[n] = left;
+    this.out.sackRight[n] = right;
+    return n + 1;
+  }
+
+  /** Is a range starting at `left` among the first n blocks of the segment being built? */
+  private sackListed(n: number, left: number): boolean {
+    for (let k = 0; k < n; k++) if (this.out.sackLeft[k] === left) return true;
+    return false;
+  }
+
+  /**
+   * RFC 2018 §4: the range holding `seq` (just added to the assembler) is reported first from
+   * now on. Older entries move down; one that names the same range (it grew or merged into
+   * it), or no range any more, goes.
+   */
+  private sackReported(i: number, seq: number): void {
+    const h = this.sackRecent;
+    const base = i * tcpw.SACK_MAX_BLOCKS;
+    const a = this.ooo[i];
+    const r = a.find(seq);
+    const gone = (this.rcvNxt[i] - 1) | 0; // below RCV.NXT: in no range
+    // Keep the entries naming other live ranges, in order, each range once...
+    let w = 0;
+    for (let j = 0; j < tcpw.SACK_MAX_BLOCKS; j++) {
+      const v = h[base + j];
+      const k = a.find(v);
+      let dup = k < 0 || k === r;
+      for (let t = 0; t < w && !dup; t++) if (a.find(h[base + t]) === k) dup = true;
+      if (!dup) h[base + w++] = v;
+    }
+    for (let j = w; j < tcpw.SACK_MAX_BLOCKS; j++) h[base + j] = gone;
+    // ...then move them down one place, the newest in front.
+    for (let j = tcpw.SACK_MAX_BLOCKS - 1; j > 0; j--) h[base + j] = h[base + j - 1];
+    h[base] = seq;
   }
 
   /** A RST that belongs to no connection (§3.10.7.1, §3.10.7.2). */
@@ -1752,7 +1795,8 @@ export class Tcp {
     this.keepProbes[i] = 0;
     this.ooo[i].clear();
     this.sacked[i].clear();
-    this.sackLast[i] = 0;
+    // (At the first report the assembler holds only the new range, so these name no other.)
+    for (let j = 0; j < tcpw.SACK_MAX_BLOCKS; j++) this.sackRecent[i * tcpw.SACK_MAX_BLOCKS + j] = 0;
     this.highRxt[i] = iss;
     this.rxtMark[i] = iss;
   }
