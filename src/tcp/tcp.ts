@@ -386,7 +386,7 @@ export class Tcp {
       this.arrives(i, buf, off + seg.headerLen);
     } else {
       const l = this.findListener(seg.dstPort);
-      if (l >= 0) this.listenInput(l);
+      if (l >= 0) this.listenInput(l, buf, off + seg.headerLen);
       else this.closedInput();
     }
     this.flush();
@@ -407,8 +407,8 @@ export class Tcp {
     return seg.payloadLen + (seg.flags & tcpw.SYN ? 1 : 0) + (seg.flags & tcpw.FIN ? 1 : 0);
   }
 
-  /** §3.10.7.2: a segment for a listening port. */
-  private listenInput(l: number): void {
+  /** §3.10.7.2: a segment for a listening port (its data at buf[dataOff..]). */
+  private listenInput(l: number, buf: Uint8Array, dataOff: number): void {
     const seg = this.seg;
     const f = seg.flags;
     if (f & tcpw.RST) {
@@ -417,7 +417,14 @@ export class Tcp {
     }
     if (f & tcpw.ACK) {
       // RFC 4987 §3.6: an ACK for a SYN cookie we sent creates the connection here.
-      if (!(f & tcpw.SYN) && this.cfg.tcpSynCookies && this.cookieAccept(l)) return;
+      if (!(f & tcpw.SYN) && this.cfg.tcpSynCookies && this.cookieAccept(l)) {
+        // The ACK may carry the client's first data (and a FIN): the connection now exists
+        // in ESTABLISHED, so the rest of the segment is processed as §3.10.7.4 reads, as
+        // Linux does with its cookie child. Dropped, it would wait for the client's RTO.
+        const i = seg.payloadLen > 0 || (f & tcpw.FIN) ? this.find(this.segSrc, seg.srcPort, seg.dstPort) : -1;
+        if (i >= 0) this.arrives(i, buf, dataOff);
+        return;
+      }
       this.drop(stats.DROP_TCP_LISTEN);
       this.sendRst(this.segSrc, seg.dstPort, seg.srcPort, seg.ack, 0, tcpw.RST);
       return;
