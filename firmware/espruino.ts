@@ -16,12 +16,14 @@ import type { Stack } from '../src/stack.js';
 import { createEspruinoHal } from '../hal/espruino.js';
 import type { EspruinoHal } from '../hal/espruino.js';
 import { DEFAULT_CONFIG, startApp } from './app.js';
+import type { App } from './app.js';
 
 /** The SLIP line speed, in bits per second. */
 const BAUD = 115200;
 
 let hal: EspruinoHal | null = null;
 let stack: Stack | null = null;
+let app: App | null = null;
 
 /** Keep the REPL off Serial1: otherwise it would read our packets as JavaScript. */
 function moveConsole(): void {
@@ -32,13 +34,14 @@ function moveConsole(): void {
 /** Espruino calls onInit at power-on; we also call it once when the bundle loads. */
 function onInit(): void {
   moveConsole();
-  if (hal === null || stack === null) {
+  if (hal === null || stack === null || app === null) {
     hal = createEspruinoHal(Serial1, BAUD);
     stack = createStack(DEFAULT_CONFIG, hal);
-    startApp(stack);
+    app = startApp(stack);
     console.log('slipstack: ' + DEFAULT_CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM');
   }
-  hal.start(stack);
+  // The app's poll runs its services' deadlines and the stack's timers.
+  hal.start(app);
 }
 
 // Espruino only calls a GLOBAL onInit; this bundle is wrapped in a function. `globalThis`

@@ -22,8 +22,8 @@ function main(): void {
   const uart = new uartModule.UART(UART_PORT, { baudrate: BAUD });
   const hal = createKalumaHal(uart);
   const stack = createStack(DEFAULT_CONFIG, hal);
-  startApp(stack);
-  hal.start(stack);
+  // The app's poll runs its services' deadlines and the stack's timers.
+  hal.start(startApp(stack));
   console.log('slipstack: ' + DEFAULT_CONFIG.addr + ' up, ' + stack.ramBudget() + ' bytes of stack RAM');
 }
 
