@@ -656,6 +656,11 @@ export class Tcp {
   /** The connection has just become ESTABLISHED: RFC 6298 §5.7 and the application's event. */
   private established(i: number): void {
     if ((this.fl[i] & F_SYN_RETRANSMITTED) && this.srtt[i] === 0) this.rto[i] = 3000;
+    // A shutdown in SYN-SENT queued the FIN "for processing after entering the ESTABLISHED
+    // state" (RFC 9293 §3.10.4): this is that moment, and the state follows the FIN, or it
+    // would go out from ESTABLISHED, and its ACK would lead nowhere (a LAST-ACK later with
+    // nothing to send and no timer, for ever).
+    if (this.fl[i] & F_SHUT_WR) this.transition(i, C.ESTABLISHED, C.FIN_WAIT_1, ev.CAUSE_CLOSE);
     if (this.fl[i] & F_PASSIVE) {
       this.fl[i] |= F_ACCEPT_Q;
       this.order[i] = this.acceptOrder++;
