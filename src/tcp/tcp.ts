@@ -1741,13 +1741,17 @@ export class Tcp {
     return c;
   }
 
-  /** A free slot; if none, the oldest TIME-WAIT is recycled. Never an ESTABLISHED one. -1 if none. */
+  /**
+   * A free slot; if none, the oldest TIME-WAIT is recycled. Never an ESTABLISHED one, and never
+   * a TIME-WAIT the application still holds (a half-close ends there before tcpClose): its
+   * handle would pass to a stranger's connection. -1 if none.
+   */
   private allocSlot(): number {
     const n = this.state.length;
     let oldest = -1;
     for (let i = 0; i < n; i++) {
       if (this.state[i] === C.CLOSED && !(this.fl[i] & F_APP)) return i;
-      if (this.state[i] === C.TIME_WAIT && (oldest < 0 || this.t2[i] < this.t2[oldest])) oldest = i;
+      if (this.state[i] === C.TIME_WAIT && !this.held(i) && (oldest < 0 || this.t2[i] < this.t2[oldest])) oldest = i;
     }
     if (oldest < 0) return -1;
     this.transition(oldest, C.TIME_WAIT, C.CLOSED, ev.CAUSE_RECYCLE);
