@@ -724,15 +724,20 @@ export class Tcp {
     // TIME-WAIT the second timer is theirs and keeps running.
     if (s !== C.FIN_WAIT_2 && s !== C.TIME_WAIT) this.t2[i] = OFF;
     const newlySacked = (this.fl[i] & F_SACK) !== 0 && seg.sackCount > 0 && this.sackArrived(i, ack);
-    if (seqGt(ack, this.sndUna[i])) this.newAck(i, ack);
-    else if (this.isDupAck(i) || (newlySacked && ack === this.sndUna[i] && seg.payloadLen === 0)) this.dupAck(i);
+    const advances = seqGt(ack, this.sndUna[i]);
+    // (A duplicate ACK repeats the window we know: judged before the update below.)
+    const dup = !advances && (this.isDupAck(i) || (newlySacked && ack === this.sndUna[i] && seg.payloadLen === 0));
     // Window update (§3.10.7.4): only from a segment newer than the last one that set it.
+    // It comes before the retransmissions this ACK triggers (a NewReno partial ACK, a fast
+    // retransmit), so they fit the window the peer offers now (SHLD-16), not the last one.
     if (seqLt(this.sndWl1[i], seg.seq) || (this.sndWl1[i] === seg.seq && seqLe(this.sndWl2[i], ack))) {
       this.sndWnd[i] = seg.window;
       this.sndWl1[i] = seg.seq;
       this.sndWl2[i] = ack;
       if (seg.window > this.maxSndWnd[i]) this.maxSndWnd[i] = seg.window;
     }
+    if (advances) this.newAck(i, ack);
+    else if (dup) this.dupAck(i);
     const finAcked = (this.fl[i] & F_FIN_SENT) !== 0 && seqGt(this.sndUna[i], this.sndFin[i]);
     if (s === C.FIN_WAIT_1 && finAcked) {
       const finNow = (seg.flags & tcpw.FIN) !== 0 && ((seg.seq + seg.payloadLen) | 0) === this.rcvNxt[i];

@@ -32,9 +32,9 @@ function fourOut(sack: boolean): { p: RawPeer; iss: number } {
   return { p, iss };
 }
 
-/** Peer ACK of relative sequence number 1 with window `win`, SACK blocks relative to the ISS. */
-function ack(p: RawPeer, iss: number, win: number, sack: [number, number][] = []): void {
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: win, sack: sack.map(([a, b]) => [(iss + a) | 0, (iss + b) | 0]) });
+/** Peer ACK of relative sequence number `rel` (default 1) with window `win`, SACK blocks relative to the ISS. */
+function ack(p: RawPeer, iss: number, win: number, sack: [number, number][] = [], rel = 1): void {
+  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + rel) | 0, window: win, sack: sack.map(([a, b]) => [(iss + a) | 0, (iss + b) | 0]) });
 }
 
 describe('retransmissions stay within a window the peer has cut (issue 9, failure 8)', () => {
@@ -70,5 +70,17 @@ describe('retransmissions stay within a window the peer has cut (issue 9, failur
     expect(later.length).toBeGreaterThan(0);
     expect(later.every(([rel, len]) => rel >= 1 && rel + len <= 513)).toBe(true);
     expect(later.some(([, len]) => len === MSS)).toBe(true);
+  });
+
+  it('a partial ACK in NewReno recovery that also cuts the window: the next hole is resent within the new window (found by the state fuzzer)', () => {
+    const { p, iss } = fourOut(false);
+    p.at(150);
+    for (let k = 0; k < 3; k++) ack(p, iss, 2000); // three duplicate ACKs: fast retransmit of [1, 257)
+    expect(p.stack.counters[stats.CNT_TCP_FAST_RETRANSMITS]).toBe(1);
+    p.take();
+    // The retransmission arrives: a partial ACK (RFC 6582: 257 is lost too), and window 1.
+    ack(p, iss, 1, [], 257);
+    const sent = p.take().filter((s) => s.data.length > 0).map((s) => [(s.seq - iss) | 0, s.data.length]);
+    expect(sent).toEqual([[257, 1]]);
   });
 });
