@@ -13,10 +13,22 @@
  * reads, the send ring fills, the echo stops reading, the receive window closes, and TCP's
  * flow control slows the peer down (nothing is dropped or buffered without bound).
  * `DEFAULT_CONFIG` is the boards' stack configuration.
+ *
+ * Idle clients: TCP itself bounds a peer that has gone silent (R2, probes, FIN-WAIT-2, see the
+ * README), but not a live one that simply sends nothing: four such clients would hold the
+ * four slots for good. So each service bounds its connections: an HTTP client must send its
+ * whole request head within REQUEST_TIMEOUT_MS of being accepted, and an echo connection
+ * with no traffic either way for IDLE_TIMEOUT_MS is dropped; either way with a RST
+ * (tcpAbort), which frees the slot at once. The deadlines are one Float64Array entry per
+ * slot, checked by the app's `poll`, which wraps the stack's (netPoll): hand the returned app,
+ * not the stack, to the HAL (`hal.start(app)`) or the simulation. A deadline is set at the first
+ * poll after the event that starts it (the HAL polls right after every chunk it delivers),
+ * so the app needs no clock of its own.
  */
 import type { Net } from '../src/net.js';
+import { netPoll } from '../src/net.js';
 import { udpBind, udpSend } from '../src/udp.js';
-import { tcpListen, tcpAccept, tcpRead, tcpWrite, tcpClose } from '../src/tcp/api.js';
+import { tcpListen, tcpAccept, tcpRead, tcpWrite, tcpClose, tcpAbort } from '../src/tcp/api.js';
 import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED } from '../src/tcp/constants.js';
 import { EAGAIN } from '../src/errno.js';
 
@@ -38,6 +50,21 @@ export const HTTP_BODY = 'Hello from slipstack: a TCP/IP stack in TypeScript, sp
 /** Echo buffer per connection slot, octets. */
 const SLICE = 256;
 
+/** An HTTP client has this long, from accept, to send its request head, ms. */
+export const REQUEST_TIMEOUT_MS = 10000;
+/** An echo connection with no traffic either way for this long is dropped, ms. */
+export const IDLE_TIMEOUT_MS = 60000;
+
+/** What the firmware drives: the stack's poll plus the services' deadlines (hal.ts: Pollable). */
+export interface App {
+  /** Drop the connections whose deadline has passed, run the stack's timers; the next poll needed (ms, Infinity: none). */
+  poll(now: number): number;
+}
+
+/** A deadline to set at the next poll (any negative value: 0 is "none", a real one is a time). */
+const ARM_REQUEST = -1;
+const ARM_IDLE = -2;
+
 /** ASCII string to bytes (start-up only). */
 function ascii(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
@@ -45,15 +72,17 @@ function ascii(s: string): Uint8Array {
   return out;
 }
 
-/** Start the demo services on the stack whose state is `n`. */
-export function startApp(n: Net): void {
+/** Start the demo services on the stack whose state is `n`; returns the app to poll in the stack's place. */
+export function startApp(n: Net): App {
   const t = n.t;
   udpBind(n, ECHO_PORT, function (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) {
     // RFC 862: "send back any data received", to the sender, from the echo port.
     udpSend(n, srcAddr, srcPort, dstPort, data, off, len);
   });
   const slots = n.cfg.tcpConns;
-  if (slots === 0 || n.cfg.tcpListeners < 2) return;
+  if (slots === 0 || n.cfg.tcpListeners < 2) {
+    return { poll: function (now: number): number { return netPoll(n, now); } };
+  }
   const response = ascii('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' + HTTP_BODY.length +
     '\r\nConnection: close\r\n\r\n' + HTTP_BODY);
   const bufs = new Uint8Array(slots * SLICE);
@@ -61,8 +90,11 @@ export function startApp(n: Net): void {
   const pendLen = new Uint16Array(slots);
   /** HTTP: how much of "\r\n\r\n" (the end of the request head) has been seen. */
   const headEnd = new Uint8Array(slots);
+  /** Per slot: when the app drops the connection (ms), 0 for never, ARM_* to set at the next poll. */
+  const deadline = new Float64Array(slots);
 
   function finish(c: number): void {
+    deadline[c] = 0;
     tcpClose(t, c);
   }
 
@@ -79,12 +111,14 @@ export function startApp(n: Net): void {
         }
         pendOff[c] += k;
         pendLen[c] -= k;
+        deadline[c] = ARM_IDLE; // traffic: the idle clock starts again
         if (pendLen[c] > 0) return;
       }
       const r = tcpRead(t, c, bufs, base, SLICE);
       if (r > 0) {
         pendOff[c] = 0;
         pendLen[c] = r;
+        deadline[c] = ARM_IDLE;
         continue;
       }
       // The peer closed (0: everything echoed, close, our FIN follows the data), or it reset.
@@ -122,6 +156,7 @@ export function startApp(n: Net): void {
     if (ev === EV_ACCEPTABLE) {
       for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         pendLen[conn] = 0;
+        deadline[conn] = ARM_IDLE;
         serveEcho(conn);
       }
     } else if (ev === EV_CLOSED) {
@@ -135,6 +170,7 @@ export function startApp(n: Net): void {
     if (ev === EV_ACCEPTABLE) {
       for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         headEnd[conn] = 0;
+        deadline[conn] = ARM_REQUEST; // the whole request head within REQUEST_TIMEOUT_MS
         serveHttp(conn);
       }
     } else if (ev === EV_CLOSED) {
@@ -146,4 +182,25 @@ export function startApp(n: Net): void {
 
   tcpListen(t, ECHO_PORT, 2, echoEvents);
   tcpListen(t, HTTP_PORT, 2, httpEvents);
+
+  /** The services' deadlines first (a drop frees a slot before the stack's timers run), then the stack's. */
+  function poll(now: number): number {
+    let next = Infinity;
+    for (let c = 0; c < slots; c++) {
+      const d = deadline[c];
+      if (d === 0) continue;
+      if (d < 0) {
+        deadline[c] = now + (d === ARM_REQUEST ? REQUEST_TIMEOUT_MS : IDLE_TIMEOUT_MS);
+      } else if (d <= now) {
+        deadline[c] = 0;
+        tcpAbort(t, c); // a RST: the client learns at once, and the slot is free now
+        continue;
+      }
+      if (deadline[c] < next) next = deadline[c];
+    }
+    const due = netPoll(n, now);
+    return due < next ? due : next;
+  }
+
+  return { poll: poll };
 }

@@ -11,11 +11,12 @@
  * (re)starts the HAL. Requires Espruino 2v14 or later (object literal shorthand, which
  * esbuild's minifier emits).
  */
-import { createNet, netPoll, netRam } from '../src/net.js';
+import { createNet, netRam } from '../src/net.js';
 import type { Net } from '../src/net.js';
 import { createEspruinoHal } from '../hal/espruino.js';
 import type { EspruinoHal } from '../hal/espruino.js';
 import { startApp } from './app.js';
+import type { App } from './app.js';
 import { CONFIG, PROFILE } from './profile.js';
 
 /** The SLIP line speed, in bits per second. */
@@ -23,6 +24,7 @@ const BAUD = 115200;
 
 let hal: EspruinoHal | null = null;
 let net: Net | null = null;
+let app: App | null = null;
 
 /** Keep the REPL off Serial1: otherwise it would read our packets as JavaScript. */
 function moveConsole(): void {
@@ -33,15 +35,15 @@ function moveConsole(): void {
 /** Espruino calls onInit at power-on; we also call it once when the bundle loads. */
 function onInit(): void {
   moveConsole();
-  if (hal === null || net === null) {
+  if (hal === null || net === null || app === null) {
     hal = createEspruinoHal(Serial1, BAUD);
     const n = createNet(CONFIG, hal);
     net = n;
-    startApp(n);
+    app = startApp(n);
     console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
   }
-  const live = net;
-  hal.start({ poll: function (now: number) { return netPoll(live, now); } });
+  // The app's poll runs its services' deadlines and the stack's timers.
+  hal.start(app);
 }
 
 // Espruino only calls a GLOBAL onInit; this bundle is wrapped in a function. `globalThis`

@@ -6,7 +6,7 @@
  * `slattach` and ping 192.168.190.2 as for Espruino. The Kaluma REPL lives on USB, so the
  * UART carries only SLIP.
  */
-import { createNet, netPoll, netRam } from '../src/net.js';
+import { createNet, netRam } from '../src/net.js';
 import { createKalumaHal } from '../hal/kaluma.js';
 import { startApp } from './app.js';
 import { CONFIG, PROFILE } from './profile.js';
@@ -23,8 +23,8 @@ function main(): void {
   const uart = new uartModule.UART(UART_PORT, { baudrate: BAUD });
   const hal = createKalumaHal(uart);
   const n = createNet(CONFIG, hal);
-  startApp(n);
-  hal.start({ poll: function (now: number) { return netPoll(n, now); } });
+  // The app's poll runs its services' deadlines and the stack's timers.
+  hal.start(startApp(n));
   console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
 }
 

@@ -95,11 +95,11 @@ export function runStart(o: StartOptions, print: (line: string) => void): StartR
   if (o.trace) hostHal = withTracer(hostHal, print, mtu, 'host');
 
   const board = createStack({ addr: DEFAULT_CONFIG.addr, mtu: mtu }, link.b);
-  startApp(board.net);
+  const app = startApp(board.net);
   const host = createStack({ addr: HOST_ADDR, mtu: mtu }, hostHal);
 
   const sim = new Sim(link);
-  sim.add(function (t) { return board.poll(t); });
+  sim.add(function (t) { return app.poll(t); }); // the board's stack, polled by its app
   sim.add(function (t) { return host.poll(t); });
 
   print('slipstack: simulated board ' + formatAddr(boardAddr) + ' behind a ' + o.baud + '-baud SLIP line' +
