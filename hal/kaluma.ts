@@ -2,7 +2,7 @@
  * The Kaluma HAL (JerryScript on the RP2040): the stack's byte pipe on a UART, Kaluma's
  * millisecond clock, a best-effort random source, and a native bulk copy.
  *
- * Contract (see hal/hal.ts):
+ * Contract (see src/hal.ts):
  * - `createKalumaHal(uart)` takes a UART the firmware opened with
  *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
@@ -24,10 +24,9 @@
  * frees those by reference counting as soon as they are dropped, so no collector pauses,
  * and native copying beats a JavaScript byte loop on an interpreter.
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver, Pollable } from '../src/hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
-import type { Pollable } from './poll-timer.js';
 
 export type { Pollable };
 

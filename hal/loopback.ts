@@ -26,7 +26,7 @@
  * - Runs anywhere: no Node built-ins, board language subset (it also runs on a board as a
  *   self-test harness).
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { native } from '../src/native.js';
 
 /** Options of `createLink`; every field is optional. */

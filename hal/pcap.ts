@@ -17,7 +17,7 @@
  *   itself uses no Node modules.
  * - Allocation-free per packet: the header buffers are preallocated.
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { SlipDecoder } from '../src/wire/slip.js';
 import { pcapGlobalHeader, pcapRecordHeader, GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
 

@@ -18,7 +18,7 @@
  * - This is a debugging tool, not the packet path: it builds strings, so it allocates per
  *   packet. Do not leave it in a zero-allocation build.
  */
-import type { Hal, Receiver } from './hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import { SlipDecoder } from '../src/wire/slip.js';
 import { OK, ERR_CHECKSUM, ERR_OPTION, ERR_NAMES } from '../src/wire/err.js';
 import * as ipv4 from '../src/wire/ipv4.js';

@@ -17,7 +17,7 @@
  * (RFC 1122 §3.3.2 asks for reassembly of 576 octets; many embedded-stack CVEs live in that
  * code); IP options are accepted and ignored; no IP forwarding.
  */
-import type { Hal } from '../hal/hal.js';
+import type { Hal } from './hal.js';
 import { resolveConfig, ramFor, SETTINGS, fixedRam } from './config.js';
 import type { Config, StackConfig } from './config.js';
 import { native } from './native.js';
@@ -142,7 +142,7 @@ export class Stack {
   /**
    * After a user call that can start a timer (connect, write, read, shutdown, close,
    * keepalive): made outside input and poll, nothing would poll the stack before the deadline
-   * the HAL already holds, so tell the HAL (see hal.ts). Inside them (an event handler), the
+   * the HAL already holds, so tell the HAL (see src/hal.ts). Inside them (an event handler), the
    * HAL polls when they return anyway.
    */
   private wake(): void {

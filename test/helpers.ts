@@ -2,7 +2,7 @@
  * Test helpers: a HAL that captures what the stack writes (decoded back into IP packets),
  * and builders for the packets tests feed in. Test-only; allocates freely.
  */
-import type { Hal, Receiver } from '../hal/hal.js';
+import type { Hal, Receiver } from '../src/hal.js';
 import * as slip from '../src/wire/slip.js';
 import * as ipv4 from '../src/wire/ipv4.js';
 import * as icmp from '../src/wire/icmp.js';

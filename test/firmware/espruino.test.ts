@@ -12,7 +12,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { createStack } from '../../src/stack.js';
 import { checkSubset } from '../../tools/subset-check.mjs';
-import type { Hal, Receiver } from '../../hal/hal.js';
+import type { Hal, Receiver } from '../../src/hal.js';
 import {
   ROOT, buildBundle, boardRealm, dehoist, FakeClock, STRIPPED, BOARD_ADDR, HOST_ADDR, int32Addr,
   echoRequest, udpDatagram, slipEncode, slipDecode, toBinaryString, checkEchoReply, checkUdp, testPayload,

@@ -6,7 +6,7 @@
  * builds its segments with the wire codecs. Knobs make it misbehave in chosen ways so the
  * runner's detection of each divergence can be tested. Test-only; allocates freely.
  */
-import type { Hal } from '../../hal/hal.js';
+import type { Hal } from '../../src/hal.js';
 import * as ipv4 from '../../src/wire/ipv4.js';
 import * as tcp from '../../src/wire/tcp.js';
 import * as slip from '../../src/wire/slip.js';

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import * as tcp from '../../src/wire/tcp.js';
 import * as ipv4 from '../../src/wire/ipv4.js';
 import * as slip from '../../src/wire/slip.js';
-import type { Hal } from '../../hal/hal.js';
+import type { Hal } from '../../src/hal.js';
 import { parseScript, parseOptions, parseSegment, parseTime, splitArgs, PktSyntaxError } from '../../tools/pkt/parse.js';
 import type { CallStatement, PacketStatement } from '../../tools/pkt/parse.js';
 import {

@@ -36,7 +36,7 @@
  *
  * Host tool: allocates freely; never used on a board.
  */
-import type { Hal, Receiver } from '../../hal/hal.js';
+import type { Hal, Receiver } from '../../src/hal.js';
 import { describePacket } from '../../hal/tracer.js';
 import { createStack } from '../../src/stack.js';
 import type { StackConfig } from '../../src/config.js';
