@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runChild } from '../alloc/child.js';
+import { runChild } from '../../tools/alloc/child.js';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as stats from '../../src/stats.js';
 import { rawPeer } from './peer.js';

@@ -14,8 +14,8 @@ import type { SerialHal } from '../../hal/serialport.js';
 import { createStack } from '../../src/stack.js';
 import type { Stack } from '../../src/stack.js';
 import { startApp, DEFAULT_CONFIG } from '../../firmware/app.js';
-import { ptyPair, hasSocat } from '../hal/pty.js';
-import type { PtyPair } from '../hal/pty.js';
+import { ptyPair, hasSocat } from '../../tools/lab.js';
+import type { PtyPair } from '../../tools/lab.js';
 
 const TSX = join('node_modules', '.bin', 'tsx');
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;

@@ -14,6 +14,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from '../args.js';
 import { runScript } from './run.js';
 import type { RunOptions } from './run.js';
 
@@ -50,12 +51,13 @@ function collect(p: string, out: string[]): void {
 export function pktMain(argv: string[], print: (line: string) => void, base?: RunOptions): number {
   let parsed;
   try {
+    const options = {
+      strict: { type: 'boolean' }, tolerance: { type: 'string' }, 'remote-isn': { type: 'string' },
+      ladder: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    } as const;
     parsed = parseArgs({
-      args: argv,
-      options: {
-        strict: { type: 'boolean' }, tolerance: { type: 'string' }, 'remote-isn': { type: 'string' },
-        ladder: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
+      args: joinNegativeValues(argv, options),
+      options,
       allowPositionals: true,
       strict: true,
     });
