@@ -5,9 +5,11 @@
  *   dist/espruino.js   firmware/espruino.ts for Espruino (iife, es2015, minified)
  *   dist/kaluma.js     firmware/kaluma.ts for Kaluma (iife, es2019, minified)
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
+ *   dist/index.mjs     src/index.ts, the library (`main` and `exports` of the package, ESM)
+ *   dist/types/        its declarations, emitted by tsc (tsconfig.build.json; `types`)
  *   dist/sizes.json    { espruino: {raw, gzip}, kaluma: {raw, gzip} } for the bench
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=espruino,kaluma,slipstack]`.
+ * Usage: `node build.mjs [--quiet] [--json] [--only=espruino,kaluma,slipstack,index,types]`.
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
  * (the sandbox tests use it) and then leaves dist/sizes.json alone. The board bundles are
@@ -24,7 +26,8 @@
  */
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, rmSync } from 'node:fs';
+import ts from 'typescript';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
@@ -85,6 +88,46 @@ function hostOptions() {
   };
 }
 
+/** Options for the library: src/index.ts as one ESM file, readable (not minified), for Node and bundlers. */
+function libraryOptions() {
+  return {
+    entryPoints: [join(ROOT, 'src', 'index.ts')],
+    outfile: join(DIST, 'index.mjs'),
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2020',
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * The library's declarations: tsc with tsconfig.build.json, into a fresh folder that then
+ * replaces dist/types (so no declaration of a deleted module lingers). Returns the number of
+ * files, or -1 after printing tsc's errors.
+ */
+function emitTypes() {
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
+  });
+  const tmp = join(DIST, `types.${process.pid}.tmp`);
+  const program = ts.createProgram(config.fileNames, { ...config.options, outDir: tmp });
+  const result = program.emit();
+  const diagnostics = ts.getPreEmitDiagnostics(program).concat(result.diagnostics);
+  if (diagnostics.length > 0) {
+    console.error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' }));
+    rmSync(tmp, { recursive: true, force: true });
+    return -1;
+  }
+  rmSync(join(DIST, 'types'), { recursive: true, force: true });
+  renameSync(tmp, join(DIST, 'types'));
+  return program.getSourceFiles().filter((f) => !f.isDeclarationFile).length;
+}
+
 /** Run one esbuild build in memory; returns its single output file and its input files (absolute). */
 async function bundle(options) {
   const result = await esbuild.build(options);
@@ -140,9 +183,11 @@ async function main(argv) {
   const hostEntry = join(ROOT, 'tools', 'slipstack.ts');
   if (existsSync(hostEntry)) jobs.push(['slipstack', hostOptions()]);
   else if (only === null || only.includes('slipstack')) say('build: tools/slipstack.ts not found, host CLI skipped');
+  jobs.push(['index', libraryOptions()]);
+  const names = ['espruino', 'kaluma', 'slipstack', 'index', 'types'];
   for (const name of only === null ? [] : only) {
-    if (!['espruino', 'kaluma', 'slipstack'].includes(name)) {
-      console.error(`build: unknown bundle "${name}" in --only (espruino, kaluma, slipstack)`);
+    if (!names.includes(name)) {
+      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')})`);
       return 1;
     }
   }
@@ -174,12 +219,21 @@ async function main(argv) {
     sizes[name] = writeBundle(result.out);
   }
   if (sizes.slipstack) chmodSync(join(DIST, 'slipstack.mjs'), 0o755);
+  let typeFiles = 0;
+  if (only === null || only.includes('types')) {
+    typeFiles = emitTypes();
+    if (typeFiles < 0) {
+      console.error('build: types failed');
+      failed = true;
+    }
+  }
 
   // 3. Sizes: a table, a JSON line, and dist/sizes.json for the bench.
-  const outName = { espruino: 'dist/espruino.js', kaluma: 'dist/kaluma.js', slipstack: 'dist/slipstack.mjs' };
+  const outName = { espruino: 'dist/espruino.js', kaluma: 'dist/kaluma.js', slipstack: 'dist/slipstack.mjs', index: 'dist/index.mjs' };
   for (const name of Object.keys(sizes)) {
     say(`${outName[name].padEnd(20)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip`);
   }
+  if (typeFiles > 0) say(`${'dist/types/'.padEnd(20)} ${String(typeFiles).padStart(8)} declaration files (tsc, tsconfig.build.json)`);
   if (sizes.espruino && sizes.kaluma) {
     const boards = { espruino: sizes.espruino, kaluma: sizes.kaluma };
     if (only === null) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');
