@@ -16,7 +16,7 @@
  * built first, so a broken host CLI does not hide their sizes; any failure still exits 1.
  * Exits 1 with file:line messages when board code leaves the subset or esbuild fails.
  *
- * Why these esbuild settings (REFERENCE.md, "esbuild"): target es2015 is the oldest that
+ * Why these esbuild settings: target es2015 is the oldest that
  * keeps `let`/`const`/classes; each `supported: false` key below was tried with esbuild 0.28
  * and turns the feature into a build error instead of a silent lowering (test/tools/
  * subset-check.test.ts checks it). Keys that only lower (object-rest-spread,

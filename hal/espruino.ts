@@ -14,7 +14,7 @@
  *   UART copies it into its transmit buffer before returning.
  *
  * Allocation: Espruino cannot run the stack's per-byte loops fast enough (a few thousand
- * loop iterations per second, REFERENCE.md "The runtimes"), so the primitives here make
+ * loop iterations per second on a board), so the primitives here make
  * small typed-array views to reach native code (`E.sum`, `set`). That allocates, which the
  * zero-allocation rule forbids on V8, but Espruino's memory is reference counted: a view
  * goes back to the free list the moment the call returns, there is no garbage collector

@@ -7,7 +7,7 @@
  * - `openSerialHal(path, baud, opts)` opens the port and resolves to the HAL, or rejects with
  *   a `SerialOpenError` whose message is one line a user can act on
  *   (`cannot open /dev/ttyUSB0: no such device`). It never calls `SerialPort.list()`, which
- *   spawns `udevadm` and throws on machines without it (REFERENCE.md, "serialport").
+ *   spawns `udevadm` and throws on machines without it (test/hal/serialport.test.ts shows it).
  * - `write` copies the frame into a preallocated byte queue at once (the stack reuses its
  *   transmit buffer) and returns; the queue drains to the port in order, one port write at a
  *   time. The queued bytes stay untouched until the port's write callback says they are gone,

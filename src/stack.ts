@@ -195,7 +195,7 @@ export class Stack {
       this.drops[stats.DROP_IP_MARTIAN_SRC]++;
       return;
     }
-    // Deviation: no reassembly; every fragment is dropped (REFERENCE.md, bad input class 7).
+    // Deviation: no reassembly; every fragment is dropped (bad-input class 7, docs/BAD-INPUT.md).
     if (ip.moreFrags || ip.fragOffset !== 0) {
       this.drops[stats.DROP_IP_FRAGMENT]++;
       return;

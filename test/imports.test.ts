@@ -42,7 +42,7 @@ function sourceFiles(root: string, dir: string): string[] {
   return out;
 }
 
-/** The repository file a relative specifier names (`./x.js` is `./x.ts` in the sources). */
+/** The repository file a relative specifier names (a `.js` specifier names the `.ts` source beside it). */
 function resolveSpec(root: string, fromFile: string, spec: string): string {
   const base = resolve(dirname(fromFile), spec);
   const candidates = [base, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), base + '.ts', join(base, 'index.ts')];
@@ -239,5 +239,16 @@ describe('the repository', () => {
   });
   it('lets no module of src/ import the front door (the core never depends on hal/)', () => {
     expect(imports.filter((i) => folderOf(i.from) === 'src' && i.to === FRONT_DOOR).map((i) => i.from)).toEqual([]);
+  });
+  it('documents each folder\'s allowance in the README', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));
+    for (const folder of ['src', 'hal', 'firmware', 'tools', 'bench', 'test']) {
+      const row = layout.split('\n').find((l) => l.startsWith(`| \`${folder}/`));
+      expect(row, `README Layout row for ${folder}/`).toBeDefined();
+      const may = MAY_IMPORT[folder].filter((f) => f !== 'package.json');
+      const cell = row!.split('|')[3];
+      expect(cell, folder).toContain(may.length === 0 ? 'only `src/`' : may.map((f) => `\`${f}/\``).join(', '));
+    }
   });
 });

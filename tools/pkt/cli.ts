@@ -1,10 +1,10 @@
 /**
- * `npm run pkt -- [--strict] [--tolerance MS] [--remote-isn N] [--ladder] file.pkt|dir ...`
+ * `npm run pkt -- [--strict] [--tolerance MS] [--remote-isn N] [--ladder] <script>.pkt|<dir> ...`
  * (package.json: `"pkt": "tsx tools/pkt/cli.ts"`): run packetdrill-format scripts against
  * slipstack (tools/pkt/run.ts).
  *
- * Output: one line per script, `PASS file.pkt (N lines, M ignored)` or
- * `FAIL file.pkt:LINE <what>: expected ... vs actual ...` followed by the last lines of the
+ * Output: one line per script, `PASS <script>.pkt (N lines, M ignored)` or
+ * `FAIL <script>.pkt:LINE <what>: expected ... vs actual ...` followed by the last lines of the
  * ladder (what was sent and received, with times); the ignored statements are listed under
  * their script; then one JSON line `{"passed":N,"failed":M,"ignored":K,"scripts":T}`.
  * Directories are searched for *.pkt files, recursively, in name order. Exit status 1 when

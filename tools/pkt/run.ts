@@ -48,7 +48,7 @@ import * as tcp from '../../src/wire/tcp.js';
 import { parseScript, PktSyntaxError, formatOption } from './parse.js';
 import type { CallStatement, PacketStatement, SegmentSpec, Statement, TcpOption } from './parse.js';
 
-/** The part of the Stack's TCP API (spec: tcp-api.md) the runner drives. */
+/** The part of the Stack's TCP API (src/stack.ts) the runner drives. */
 export interface TcpStack {
   poll(now: number): number;
   tcpListen(port: number, backlog: number): number;
@@ -117,12 +117,12 @@ const ANY_TIME_WAIT = 3600000;
 /** Poll calls at one instant before the runner calls the stack's timers stuck. */
 const MAX_POLLS_AT_ONE_TIME = 1000;
 
-/** Runner defaults for the stack configuration (tcp-behaviour.md), used for keys the config knows. */
+/** Runner defaults for the stack configuration, which every script assumes unless its `// slipstack:` line says otherwise (used for keys the config knows). */
 export const RUNNER_CONFIG: Record<string, number | string | boolean> = {
   addr: LOCAL_ADDR, mtu: 296, tcpRcvBuf: 1024, tcpSndBuf: 1024, tcpAckDelay: 0, msl: 120000, tcpFinWait2Timeout: 60000,
 };
 
-/** Header keys that are spelled two ways (`tcpMsl` in pkt.md, `msl` in the config). */
+/** Header keys that are spelled two ways (`tcpMsl` in a script's `// slipstack:` line, `msl` in the config). */
 const CONFIG_ALIASES: Record<string, string> = { tcpMsl: 'msl', msl: 'tcpMsl' };
 
 /** Linux errno names for the codes src/tcp/constants.ts uses (and EINPROGRESS for connect). */

@@ -232,7 +232,7 @@ export const GENERIC_ROWS: GenericRow[] = [
       'and dropped; a genuine peer that restarted answers it with a RST, a blind attacker learns nothing.',
       ...(st === SYN_RECEIVED ? ['',
         'Note: for SYN-RECEIVED from a passive OPEN, RFC 9293\'s text returns to LISTEN; slipstack',
-        'treats SYN-RECEIVED as synchronized here (tcp-behaviour.md) and sends the challenge ACK.'] : []),
+        'treats SYN-RECEIVED as synchronized here and sends the challenge ACK.'] : []),
     ],
     body: (s, c, st) => {
       s.say('A SYN at RCV.NXT: challenge ACK, nothing else changes.');
@@ -477,7 +477,7 @@ export const SPECIAL_ROWS: (SyncRow & { state: SyncState })[] = [
   } },
   { state: CLOSE_WAIT, segment: 'fin-ack', how: 'close', title: 'a FIN again (at RCV.NXT): ACKed, CLOSE-WAIT stays.', rule: [
     SYNC_REF + ', eighth check, CLOSE-WAIT: "Remain in the CLOSE-WAIT state." We already have the',
-    'peer\'s FIN; we ACK again with the same RCV.NXT (tcp-behaviour.md: "stay (ACK again)").',
+    'peer\'s FIN; we ACK again with the same RCV.NXT.',
   ], body: (s, c) => {
     s.say('A FIN at RCV.NXT: acknowledged again, RCV.NXT does not move.');
     s.after(100, seg('<', 'F.', c.rcvNxt, 0, c.sndNxt, PEER_WIN));

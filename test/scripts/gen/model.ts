@@ -252,7 +252,7 @@ export interface SyncState {
   alive(s: Script, c: Conn, peerWin: number): void;
   /** Emit the proof that an accepted RST ended it. */
   gone(s: Script, c: Conn, peerWin: number): void;
-  /** What an accepted RST does here (tcp-behaviour.md, RFC 9293 §3.10.7.4 second check). */
+  /** What an accepted RST does here (RFC 9293 §3.10.7.4 second check). */
   resetText: string;
 }
 
