@@ -7,6 +7,8 @@
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
  *   dist/lab/          the browser lab (`slipstack lab`): tools/lab/page.ts for browsers, and
  *                      tools/lab/index.html
+ *   dist/index.mjs     src/index.ts, the library (`main` and `exports` of the package, ESM)
+ *   dist/types/        its declarations, emitted by tsc (tsconfig.build.json; `types`)
  *   dist/sizes.json    { <profile>: {raw, gzip, out}, ... } for the bench
  *
  * A board bundle is built in two passes. The first bundles the profile's entry as ESM with
@@ -16,7 +18,7 @@
  * also drops every function the first pass left unreferenced. A bundle over its profile's
  * size budget fails the build.
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab]` (a bundle's
+ * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab,index,types]` (a bundle's
  * file name works too: `--only=espruino` is pico).
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
@@ -24,7 +26,7 @@
  * built first, so a broken host CLI does not hide their sizes; any failure still exits 1.
  * Exits 1 with file:line messages when board code leaves the subset or esbuild fails.
  *
- * Why these esbuild settings (REFERENCE.md, "esbuild"): target es2015 is the oldest that
+ * Why these esbuild settings: target es2015 is the oldest that
  * keeps `let`/`const`/classes; each `supported: false` key below was tried with esbuild 0.28
  * and turns the feature into a build error instead of a silent lowering (test/tools/
  * subset-check.test.ts checks it). Keys that only lower (object-rest-spread,
@@ -34,7 +36,7 @@
  */
 import * as esbuild from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import ts from 'typescript';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -111,6 +113,46 @@ function labOptions() {
     write: false,
     logLevel: 'silent',
   };
+}
+
+/** Options for the library: src/index.ts as one ESM file, readable (not minified), for Node and bundlers. */
+function libraryOptions() {
+  return {
+    entryPoints: [join(ROOT, 'src', 'index.ts')],
+    outfile: join(DIST, 'index.mjs'),
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2020',
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    legalComments: 'none',
+    write: false,
+    logLevel: 'silent',
+  };
+}
+
+/**
+ * The library's declarations: tsc with tsconfig.build.json, into a fresh folder that then
+ * replaces dist/types (so no declaration of a deleted module lingers). Returns the number of
+ * files, or -1 after printing tsc's errors.
+ */
+function emitTypes() {
+  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
+  });
+  const tmp = join(DIST, `types.${process.pid}.tmp`);
+  const program = ts.createProgram(config.fileNames, { ...config.options, outDir: tmp });
+  const result = program.emit();
+  const diagnostics = ts.getPreEmitDiagnostics(program).concat(result.diagnostics);
+  if (diagnostics.length > 0) {
+    console.error(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' }));
+    rmSync(tmp, { recursive: true, force: true });
+    return -1;
+  }
+  rmSync(join(DIST, 'types'), { recursive: true, force: true });
+  renameSync(tmp, join(DIST, 'types'));
+  return program.getSourceFiles().filter((f) => !f.isDeclarationFile).length;
 }
 
 /** Run one esbuild build in memory; returns its single output file and its input files (absolute). */
@@ -251,8 +293,8 @@ async function main(argv) {
   for (const n of names) alias[PROFILES[n].out.replace(/\.js$/, '')] = n;
   const wanted = only === null ? null : only.map((n) => alias[n] || n);
   for (const name of wanted === null ? [] : wanted) {
-    if (!names.includes(name) && name !== 'slipstack' && name !== 'lab') {
-      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')}, slipstack, lab, or a bundle's file name)`);
+    if (!names.includes(name) && name !== 'slipstack' && name !== 'lab' && name !== 'index' && name !== 'types') {
+      console.error(`build: unknown bundle "${name}" in --only (${names.join(', ')}, slipstack, lab, index, types, or a bundle's file name)`);
       return 1;
     }
   }
@@ -302,6 +344,15 @@ async function main(argv) {
       say('build: tools/slipstack.ts not found, host CLI skipped');
     }
   }
+  if (wanted === null || wanted.includes('index')) {
+    try {
+      const result = await bundle(libraryOptions());
+      sizes.index = writeBundle(result.out);
+    } catch (e) {
+      printEsbuildErrors('index', e);
+      failed = true;
+    }
+  }
   if ((wanted === null || wanted.includes('lab')) && existsSync(join(ROOT, 'tools', 'lab', 'page.ts'))) {
     try {
       const result = await bundle(labOptions());
@@ -313,15 +364,24 @@ async function main(argv) {
   }
   if (sizes.slipstack) chmodSync(join(DIST, 'slipstack.mjs'), 0o755);
   if (sizes.lab) copyFileSync(join(ROOT, 'tools', 'lab', 'index.html'), join(DIST, 'lab', 'index.html'));
+  let typeFiles = 0;
+  if (wanted === null || wanted.includes('types')) {
+    typeFiles = emitTypes();
+    if (typeFiles < 0) {
+      console.error('build: types failed');
+      failed = true;
+    }
+  }
 
   // 3. Sizes: a table, a JSON line, and dist/sizes.json for the bench.
   const boards = {};
   for (const name of Object.keys(sizes)) {
-    const host = name === 'slipstack' || name === 'lab';
-    const out = name === 'slipstack' ? 'dist/slipstack.mjs' : name === 'lab' ? 'dist/lab/lab.js' : sizes[name].out;
+    const host = name === 'slipstack' || name === 'lab' || name === 'index';
+    const out = name === 'slipstack' ? 'dist/slipstack.mjs' : name === 'lab' ? 'dist/lab/lab.js' : name === 'index' ? 'dist/index.mjs' : sizes[name].out;
     say(`${out.padEnd(22)} ${String(sizes[name].raw).padStart(8)} B raw ${String(sizes[name].gzip).padStart(8)} B gzip${host ? '' : '  (' + name + ')'}`);
     if (!host) boards[name] = sizes[name];
   }
+  if (typeFiles > 0) say(`${'dist/types/'.padEnd(22)} ${String(typeFiles).padStart(8)} declaration files (tsc, tsconfig.build.json)`);
   if (Object.keys(boards).length > 0) {
     if (only === null) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');
     if (json) console.log(JSON.stringify(boards));

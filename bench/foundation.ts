@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStart, START_DEFAULTS } from '../tools/start.js';
 import { ramReport } from '../src/config.js';
-import { createWorkload } from '../test/alloc/steady-state.js';
+import { createWorkload } from './steady-state.js';
 import { createStack } from '../src/stack.js';
 import { DEFAULT_CONFIG } from '../firmware/app.js';
 
@@ -21,7 +21,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'slipstack-bench-'));
 try {
   // 1. RTT against the model, for a 64-byte ICMP message and for a full 296-octet packet.
   for (const size of [56, 268]) {
-    const r = runStart({ ...START_DEFAULTS, count: 10, size: size, pcap: join(tmp, 'b.pcap') }, function () {});
+    const r = await runStart({ ...START_DEFAULTS, count: 10, size: size, pcap: join(tmp, 'b.pcap') }, function () {});
     const rtt = r.pings.reduce((a, p) => a + p.rtt, 0) / r.pings.length;
     const model = r.pings.reduce((a, p) => a + p.model, 0) / r.pings.length;
     const key = 'ping' + (size + 8);

@@ -1,6 +1,6 @@
 /** Child of bench/host.ts: garbage collections during a 10 MB transfer after warm-up. Prints one JSON line. */
 import { createHostSession } from './host-session.js';
-import { countGcs, warmUp } from '../test/alloc/gc.js';
+import { countGcs, warmUp } from '../tools/alloc/gc.js';
 
 const s = createHostSession();
 const batches = warmUp(function () { s.transfer(1 << 20); }, 40);

@@ -9,7 +9,7 @@
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { createHostSession } from './host-session.js';
-import { runChild } from '../test/alloc/child.js';
+import { runChild } from '../tools/alloc/child.js';
 
 const MB = 1 << 20;
 

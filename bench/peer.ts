@@ -36,8 +36,6 @@
  * --timeout, --pcap (see --help). Namespaces and processes are removed in finally and on
  * Ctrl-C.
  */
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,8 +44,9 @@ import { parseArgs } from 'node:util';
 import { payload } from './transfer.js';
 import { openSerialHal } from '../hal/serialport.js';
 import type { SerialHal } from '../hal/serialport.js';
-import { ptyPair } from '../test/hal/pty.js';
-import type { PtyPair } from '../test/hal/pty.js';
+import { createScope, isRoot, missingTools, sleep } from '../tools/lab.js';
+import { joinNegativeValues } from '../tools/args.js';
+import type { Child, PtyPair } from '../tools/lab.js';
 import { createStack } from '../src/stack.js';
 import type { Stack } from '../src/stack.js';
 import { resolveConfig } from '../src/config.js';
@@ -133,13 +132,12 @@ function intOpt(name: string, v: string | undefined, def: number, min: number, m
 function parseOptions(argv: string[]): Options {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv, strict: true, allowPositionals: false, options: {
-        size: { type: 'string' }, loss: { type: 'string' }, dir: { type: 'string' }, peer: { type: 'string' },
-        rings: { type: 'string' }, queue: { type: 'string' }, seed: { type: 'string' }, cc: { type: 'string' }, 'linux-window': { type: 'string' },
-        timeout: { type: 'string' }, pcap: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+    const options = {
+      size: { type: 'string' }, loss: { type: 'string' }, dir: { type: 'string' }, peer: { type: 'string' },
+      rings: { type: 'string' }, queue: { type: 'string' }, seed: { type: 'string' }, cc: { type: 'string' }, 'linux-window': { type: 'string' },
+      timeout: { type: 'string' }, pcap: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    } as const;
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), strict: true, allowPositionals: false, options });
   } catch (e) {
     usage((e as Error).message.split('\n')[0]);
   }
@@ -174,142 +172,32 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-// ---- processes, namespaces and their cleanup ---------------------------------------------
+// ---- processes, namespaces and their cleanup (tools/lab.ts) --------------------------------
 
-/** Everything a run starts, so that finally and Ctrl-C can remove it. */
-const live = {
-  children: new Set<ChildProcess>(),
-  namespaces: new Set<string>(),
-  pairs: new Set<PtyPair>(),
-  hals: new Set<SerialHal>(),
-  /** The directory holding the payload file. */
-  dirs: new Set<string>(),
-};
+/** Everything a run makes: namespaces, processes, pty pairs, the serial HAL; emptied after each run. */
+const lab = createScope();
+/** The directories holding the payload file. */
+const dirs = new Set<string>();
 
-/** Set by Ctrl-C / SIGTERM: nothing new may start (a run in progress stops at its next step). */
-let aborted = false;
-
-/** Throw if the bench is being interrupted, so that no process or namespace is made after the cleanup. */
-function checkAborted(): void {
-  if (aborted) throw new Error('interrupted');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Start a program inside a namespace (`ip netns exec` execs it, so the child is the program). */
-function spawnIn(ns: string, argv: string[], stdio: ('ignore' | 'pipe' | number)[]): ChildProcess {
-  checkAborted();
-  const p = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio });
-  live.children.add(p);
-  p.on('exit', () => live.children.delete(p));
-  return p;
-}
-
-/** Run a short command inside a namespace; returns its stdout, throws one line on failure. */
-function runIn(ns: string, argv: string[]): string {
-  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(argv.join(' ') + ' in ' + ns + ': ' + (r.stderr || r.stdout || String(r.error)).trim().split('\n')[0]);
-  return r.stdout;
-}
-
-/** SIGTERM a child and wait for it (SIGKILL after 3 s). */
-function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => p.kill('SIGKILL'), 3000);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
-}
-
-/** Resolve once p has exited and its pipes are closed, or after ms (false then). */
-function waitClose(p: ChildProcess, ms: number): Promise<boolean> {
-  if ((p.exitCode !== null || p.signalCode !== null) && (p.stdout === null || p.stdout.closed)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    p.once('close', () => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-/** A namespace with IPv6 off (no router solicitations on the line: only the bench's traffic crosses it). */
-function addNamespace(ns: string, cc: string | null): void {
-  checkAborted();
-  execFileSync('ip', ['netns', 'add', ns]);
-  live.namespaces.add(ns);
-  runIn(ns, ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
-  runIn(ns, ['sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
-  if (cc !== null) runIn(ns, ['sysctl', '-qw', 'net.ipv4.tcp_congestion_control=' + cc]);
-}
-
-/**
- * Last resort when the process exits with something still there (an interrupt that came
- * mid-step): signal every child and socat, and delete the namespaces, synchronously.
- */
+/** Last resort when the process exits with something still there (an interrupt that came mid-step). */
 process.on('exit', () => {
-  for (const p of live.children) p.kill('SIGTERM');
-  for (const pair of live.pairs) if (pair.proc !== null) pair.proc.kill('SIGTERM');
-  for (const ns of live.namespaces) spawnSync('ip', ['netns', 'del', ns]);
-  for (const d of live.dirs) rmSync(d, { recursive: true, force: true });
+  lab.closeSync();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Remove every process, pty pair, port and namespace still there (idempotent). */
-async function cleanup(): Promise<void> {
-  await Promise.all(Array.from(live.children).map(stop));
-  live.children.clear();
-  for (const h of live.hals) await h.close();
-  live.hals.clear();
-  for (const p of live.pairs) await p.stop();
-  live.pairs.clear();
-  for (const ns of live.namespaces) spawnSync('ip', ['netns', 'del', ns]);
-  live.namespaces.clear();
-}
-
-/** `slipstack bridge` inside ns; resolves once it prints its ready line, with a getter for its output. */
-function startBridge(ns: string, args: string[]): Promise<{ proc: ChildProcess; out: () => string }> {
-  const proc = spawnIn(ns, [process.execPath, 'dist/slipstack.mjs', 'bridge', ...args], ['ignore', 'pipe', 'pipe']);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  return new Promise((resolve, reject) => {
-    const t = setInterval(() => {
-      if (out.includes('ready')) {
-        clearInterval(t);
-        clearTimeout(giveUp);
-        resolve({ proc, out: () => out });
-      }
-    }, 10);
-    const giveUp = setTimeout(() => {
-      clearInterval(t);
-      reject(new Error('the bridge in ' + ns + ' did not get ready in 15 s: ' + out.trim()));
-    }, 15000);
-    proc.on('exit', (code) => {
-      clearInterval(t);
-      clearTimeout(giveUp);
-      reject(new Error('the bridge in ' + ns + ' exited with ' + code + ': ' + out.trim()));
-    });
-  });
+/** Throw if the bench is being interrupted, so that nothing starts after the cleanup. */
+function checkAborted(): void {
+  if (lab.aborted) throw new Error('interrupted');
 }
 
 /** Wait until something listens on PORT in ns. */
-async function waitListening(ns: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (runIn(ns, ['ss', '-Hltn', 'sport = :' + PORT]).includes('LISTEN')) return;
-    await sleep(10);
-  }
-  throw new Error('nothing listens on port ' + PORT + ' in ' + ns + ' after 5 s');
+function waitListening(ns: string): Promise<void> {
+  return lab.waitListening(ns, PORT, 5000);
 }
 
 /** One counter of a namespace's kernel: `file` is /proc/net/snmp or /proc/net/netstat (per namespace), `group` Tcp or TcpExt. */
 function linuxCounter(ns: string, file: string, group: string, name: string): number {
-  const lines = runIn(ns, ['cat', file]).split('\n').filter((l) => l.startsWith(group + ':'));
+  const lines = lab.runSync(ns, ['cat', file]).split('\n').filter((l) => l.startsWith(group + ':'));
   const names = lines[0].split(/\s+/);
   const values = lines[1].split(/\s+/);
   return Number(values[names.indexOf(name)]);
@@ -318,26 +206,23 @@ function linuxCounter(ns: string, file: string, group: string, name: string): nu
 // ---- the Linux receiver and sender -------------------------------------------------------
 
 /** `nc -l -d PORT` in ns, hashing what it writes; `done` resolves at its EOF (its exit). */
-function ncReceiver(ns: string): { proc: ChildProcess; done: Promise<{ t: number; bytes: number; sha: string }> } {
-  const proc = spawnIn(ns, ['nc', '-l', '-d', String(PORT)], ['ignore', 'pipe', 'pipe']);
+function ncReceiver(ns: string): { child: Child; done: Promise<{ t: number; bytes: number; sha: string }> } {
+  const child = lab.spawn(ns, ['nc', '-l', '-d', String(PORT)], { collect: false });
   const hash = createHash('sha256');
   let bytes = 0;
-  proc.stdout!.on('data', (d: Buffer) => {
+  child.proc.stdout!.on('data', (d: Buffer) => {
     hash.update(d);
     bytes += d.length;
   });
-  proc.stderr!.resume();
-  const done = new Promise<{ t: number; bytes: number; sha: string }>((resolve) => {
-    proc.once('close', () => resolve({ t: performance.now(), bytes, sha: hash.digest('hex') }));
-  });
-  return { proc, done };
+  const done = child.exited.then(() => ({ t: performance.now(), bytes, sha: hash.digest('hex') }));
+  return { child, done };
 }
 
 /** `nc -N ADDR PORT < file` in ns: sends the file, then shuts down its write side (FIN). */
-function ncSender(ns: string, addr: string, file: string): ChildProcess {
+function ncSender(ns: string, addr: string, file: string): Child {
   const fd = openSync(file, 'r');
   try {
-    return spawnIn(ns, ['nc', '-N', addr, String(PORT)], [fd, 'ignore', 'pipe']);
+    return lab.spawn(ns, ['nc', '-N', addr, String(PORT)], { stdin: fd });
   } finally {
     closeSync(fd);
   }
@@ -435,27 +320,26 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
   let hal: SerialHal | null = null;
   let pair: PtyPair | null = null;
   try {
-    addNamespace(nsA, o.cc);
-    if (peer === 'linux') addNamespace(nsB, o.cc);
-    pair = await ptyPair('peer');
-    live.pairs.add(pair);
+    lab.namespace(nsA, o.cc);
+    if (peer === 'linux') lab.namespace(nsB, o.cc);
+    pair = await lab.pty('peer');
     checkAborted();
     // Bridge A is the line: paced both ways, loss p on both lanes, one seed.
-    const bridgeA = await startBridge(nsA, ['--port', pair.a, '--tun', 'tun0', '--local', ADDR_A, '--peer', ADDR_PEER,
+    const bridgeA = await lab.bridge(nsA, ['--port', pair.a, '--tun', 'tun0', '--local', ADDR_A, '--peer', ADDR_PEER,
       '--mtu', String(MTU), '--baud', String(BAUD), '--queue', String(o.queue), '--loss', String(loss), '--seed', String(o.seed),
       ...(o.pcapDir !== null ? ['--pcap', join(o.pcapDir, `${peer === 'linux' ? 'linux' : 'slipstack' + rings}-${dir}-${loss}.pcap`)] : [])]);
     let stack: Stack | null = null;
     if (peer === 'linux') {
       // Bridge B is only Linux B's SLIP driver: no pacing, no loss.
-      await startBridge(nsB, ['--port', pair.b, '--tun', 'tun0', '--local', ADDR_PEER, '--peer', ADDR_A, '--mtu', String(MTU)]);
+      await lab.bridge(nsB, ['--port', pair.b, '--tun', 'tun0', '--local', ADDR_PEER, '--peer', ADDR_A, '--mtu', String(MTU)]);
       if (o.linuxWindow > 0) {
         // RTAX_WINDOW: the largest window TCP advertises to that destination (ip-route(8)).
-        runIn(nsA, ['ip', 'route', 'replace', ADDR_PEER, 'dev', 'tun0', 'src', ADDR_A, 'window', String(o.linuxWindow)]);
-        runIn(nsB, ['ip', 'route', 'replace', ADDR_A, 'dev', 'tun0', 'src', ADDR_PEER, 'window', String(o.linuxWindow)]);
+        lab.runSync(nsA, ['ip', 'route', 'replace', ADDR_PEER, 'dev', 'tun0', 'src', ADDR_A, 'window', String(o.linuxWindow)]);
+        lab.runSync(nsB, ['ip', 'route', 'replace', ADDR_A, 'dev', 'tun0', 'src', ADDR_PEER, 'window', String(o.linuxWindow)]);
       }
     } else {
       hal = await openSerialHal(pair.b, BAUD);
-      live.hals.add(hal);
+      lab.own(hal);
       checkAborted();
       stack = createStack({ addr: ADDR_PEER, mtu: MTU, tcpSndBuf: rings, tcpRcvBuf: rings }, hal);
       hal.start(stack);
@@ -466,13 +350,13 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
     // The receiver first, then the clock starts as the sender starts.
     let done: Promise<{ t: number; bytes: number; sha: string }>;
     let t0: number;
-    let sender: ChildProcess | null = null;
-    let receiver: ChildProcess | null = null;
+    let sender: Child | null = null;
+    let receiver: Child | null = null;
     if (dir === 'to-peer') {
       if (stack !== null) done = stackReceiver(stack);
       else {
         const r = ncReceiver(nsB);
-        receiver = r.proc;
+        receiver = r.child;
         done = r.done;
         await waitListening(nsB);
       }
@@ -480,7 +364,7 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
       sender = ncSender(nsA, ADDR_PEER, dataFile);
     } else {
       const r = ncReceiver(nsA);
-      receiver = r.proc;
+      receiver = r.child;
       done = r.done;
       await waitListening(nsA);
       t0 = performance.now();
@@ -492,12 +376,12 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
     const got = await Promise.race([done, timeout]);
     if (timer !== null) clearTimeout(timer);
     // Let the closes finish (the sender's nc exits on the receiver's FIN), then count.
-    if (sender !== null) await waitClose(sender, 10000);
-    if (receiver !== null && got === null) await stop(receiver);
+    if (sender !== null) await Promise.race([sender.exited, sleep(10000)]);
+    if (receiver !== null && got === null) await lab.stop(receiver, 'SIGTERM', 3000);
     const retransmits = senderNs !== null ? linuxCounter(senderNs, '/proc/net/snmp', 'Tcp', 'RetransSegs') : stack!.counters[stats.CNT_TCP_RETRANSMITS];
     const timeouts = senderNs !== null ? linuxCounter(senderNs, '/proc/net/netstat', 'TcpExt', 'TCPTimeouts') : stack!.counters[stats.CNT_TCP_RTO_TIMEOUTS];
-    await stop(bridgeA.proc);
-    const lane = laneCounters(bridgeA.out(), dir === 'to-peer' ? 'tun0 -> serial' : 'serial -> tun0');
+ const bridgeOut = await lab.stop(bridgeA, 'SIGTERM', 3000);
+    const lane = laneCounters(bridgeOut.out + bridgeOut.err, dir === 'to-peer' ? 'tun0 -> serial' : 'serial -> tun0');
     const seconds = got === null ? o.timeoutS : (got.t - t0) / 1000;
     const bytes = got === null ? 0 : got.bytes;
     const goodput = bytes / seconds;
@@ -507,7 +391,7 @@ async function runOnce(o: Options, peer: Peer, rings: number, dir: Dir, loss: nu
       retransmits, timeouts, frames: lane.frames, lost: lane.lost, overflow: lane.overflow,
     };
   } finally {
-    await cleanup();
+    await lab.close();
   }
 }
 
@@ -529,15 +413,14 @@ function describeRow(r: Row): string {
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+  if (!isRoot) {
     process.stderr.write('bench:peer: needs root (network namespaces and TUN devices); try: sudo npm run bench:peer\n');
     process.exit(1);
   }
-  for (const tool of ['ip', 'socat', 'nc', 'ss']) {
-    if (spawnSync('sh', ['-c', 'command -v ' + tool]).status !== 0) {
-      process.stderr.write('bench:peer: ' + tool + ' is not installed (apt-get install iproute2 socat netcat-openbsd)\n');
-      process.exit(1);
-    }
+  const missing = missingTools(['ip', 'socat', 'nc', 'ss']);
+  if (missing.length > 0) {
+    process.stderr.write('bench:peer: ' + missing.join(', ') + ' not installed (apt-get install iproute2 socat netcat-openbsd)\n');
+    process.exit(1);
   }
   if (!existsSync('dist/slipstack.mjs')) {
     process.stderr.write('bench:peer: dist/slipstack.mjs is missing; run: node build.mjs --only=slipstack\n');
@@ -545,16 +428,16 @@ async function main(): Promise<void> {
   }
 
   const onSignal = (sig: string): void => {
-    aborted = true;
+    lab.abort();
     process.stderr.write('\nbench:peer: ' + sig + ', removing namespaces and processes\n');
-    cleanup().finally(() => process.exit(130));
+    lab.close().finally(() => process.exit(130));
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
 
   if (o.pcapDir !== null) mkdirSync(o.pcapDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'slipstack-peer-'));
-  live.dirs.add(dir);
+  dirs.add(dir);
   try {
     const data = payload(o.size, 20250101);
     const dataFile = join(dir, 'data.bin');
@@ -565,11 +448,11 @@ async function main(): Promise<void> {
     const probe = 'sspeerP-' + process.pid;
     let linux: { cc: string; sack: string; timestamps: string };
     try {
-      addNamespace(probe, o.cc);
-      const get = (k: string): string => runIn(probe, ['sysctl', '-n', k]).trim();
+      lab.namespace(probe, o.cc);
+      const get = (k: string): string => lab.runSync(probe, ['sysctl', '-n', k]).trim();
       linux = { cc: get('net.ipv4.tcp_congestion_control'), sack: get('net.ipv4.tcp_sack'), timestamps: get('net.ipv4.tcp_timestamps') };
     } finally {
-      await cleanup();
+      await lab.close();
     }
     const slipRuns = o.peers.includes('slipstack') ? o.rings.length : 0;
     const runs = o.losses.length * o.dirs.length * ((o.peers.includes('linux') ? 1 : 0) + slipRuns);
@@ -599,7 +482,7 @@ async function main(): Promise<void> {
         for (const peer of o.peers) {
           for (const rings of peer === 'linux' ? [0] : o.rings) {
             const r = await runOnce(o, peer, rings, d, loss, data, dataFile, sha);
-            if (aborted) return; // a run cut short by Ctrl-C measures nothing
+            if (lab.aborted) return; // a run cut short by Ctrl-C measures nothing
             rows.push(r);
             console.log(describeRow(r));
           }
@@ -643,15 +526,15 @@ async function main(): Promise<void> {
       goalMet: ratios.length > 0 && ratios.every((x) => x.met),
     }));
   } finally {
-    await cleanup();
+    await lab.close();
     rmSync(dir, { recursive: true, force: true });
-    live.dirs.delete(dir);
+    dirs.delete(dir);
   }
 }
 
-main().then(() => { if (!aborted) process.exit(0); }, async (e: unknown) => {
-  await cleanup();
-  if (aborted) return; // the signal handler exits once its cleanup is done
+main().then(() => { if (!lab.aborted) process.exit(0); }, async (e: unknown) => {
+  await lab.close();
+  if (lab.aborted) return; // the signal handler exits once its cleanup is done
   process.stderr.write('bench:peer: ' + (e instanceof Error ? e.message : String(e)) + '\n');
   process.exit(1);
 });

@@ -1,8 +1,8 @@
 /**
  * Board profiles: what each board bundle carries (features, src/features.ts) and how its stack
  * is configured (settings, src/config.ts), and the budgets the build enforces. Like lwIP's
- * lwipopts.h per port: one entry per board family. build.mjs builds one bundle per profile;
- * test/firmware/*-engine.test.ts load each on the real interpreter and assert its memory
+ * options header per port: one entry per board family. build.mjs builds one bundle per profile;
+ * the engine tests (test/firmware/) load them on the real interpreters and assert their memory
  * budget; `npm run bench:board` measures them all.
  *
  * Costs (bench:board on the real interpreters, Espruino 2v29 JsVars of 13 octets):
@@ -29,7 +29,7 @@ export const PROFILES = {
     // Ratchet: lowered as the bundle shrinks; the goal is 24,576 (half the Pico's Storage).
     budget: { bundle: 36500 },
   },
-  /** Puck.js and MDBT42Q (2,630 JsVars): two connections, the same demo app, no extras. */
+  /** The Puck and the MDBT42Q (2,630 JsVars): two connections, the same demo app, no extras. */
   puck: {
     engine: 'espruino',
     entry: 'firmware/espruino.ts',

@@ -2,7 +2,7 @@
  * The Espruino HAL: the stack's byte pipe on a hardware UART (`Serial1`), Espruino's clock,
  * its hardware random number generator, and native versions of the two per-byte primitives.
  *
- * Contract (see hal/hal.ts):
+ * Contract (see src/hal.ts):
  * - `createEspruinoHal(serial, baud)` installs the native sum and copy and returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
@@ -14,17 +14,16 @@
  *   UART copies it into its transmit buffer before returning.
  *
  * Allocation: Espruino cannot run the stack's per-byte loops fast enough (a few thousand
- * loop iterations per second, REFERENCE.md "The runtimes"), so the primitives here make
+ * loop iterations per second on a board), so the primitives here make
  * small typed-array views to reach native code (`E.sum`, `set`). That allocates, which the
  * zero-allocation rule forbids on V8, but Espruino's memory is reference counted: a view
  * goes back to the free list the moment the call returns, there is no garbage collector
  * to pause, and the few JsVars it takes are far cheaper than a JavaScript byte loop.
  * The same goes for the Uint8Array that `E.toUint8Array` makes for each received chunk.
  */
-import type { Hal, Receiver } from '../src/hal.js';
+import type { Hal, Receiver, Pollable } from '../src/hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
-import type { Pollable } from './poll-timer.js';
 
 export type { Pollable };
 

@@ -2,14 +2,14 @@
  * The Kaluma HAL (JerryScript on the RP2040): the stack's byte pipe on a UART, Kaluma's
  * millisecond clock, a best-effort random source, and a native bulk copy.
  *
- * Contract (see hal/hal.ts):
+ * Contract (see src/hal.ts):
  * - `createKalumaHal(uart)` takes a UART the firmware opened with
  *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack once after
  *   each chunk, and keeps exactly one timer (or none) armed for the deadline `poll` returned;
  *   `wake()` (the stack calls it after a user call made outside those) polls at the next turn.
- * - `write` sends a standalone copy of the frame. Kaluma bug (REFERENCE.md): `write(u8)`
+ * - `write` sends a standalone copy of the frame. Kaluma bug (1.2.1; hal/kaluma-env.d.ts): `write(u8)`
  *   sends the whole underlying ArrayBuffer, ignoring byteOffset and byteLength, so a view
  *   into the stack's transmit buffer would put the whole buffer on the line.
  *
@@ -24,10 +24,9 @@
  * frees those by reference counting as soon as they are dropped, so no collector pauses,
  * and native copying beats a JavaScript byte loop on an interpreter.
  */
-import type { Hal, Receiver } from '../src/hal.js';
+import type { Hal, Receiver, Pollable } from '../src/hal.js';
 import { installNative, findIndexOf } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
-import type { Pollable } from './poll-timer.js';
 
 export type { Pollable };
 

@@ -4,8 +4,8 @@
  *
  * Contract:
  * - `withPcap(inner, sink, mtu)` returns a HAL that forwards everything to `inner`
- *   unchanged; it claims inner's receiver at once and hands the bytes on to whichever
- *   receiver is registered on the wrapper.
+ *   unchanged, `wake` included (hal/wrap.ts, the one wrapper); it claims inner's receiver at
+ *   once and hands the bytes on to whichever receiver is registered on the wrapper.
  * - The pcap global header goes to `sink` at creation; then one record (16-octet header,
  *   then the packet) per IP packet, sent or received, timestamped with `inner.now()`.
  * - The SLIP framing is undone by two private decoders (one per direction), so the file
@@ -17,27 +17,26 @@
  *   itself uses no Node modules.
  * - Allocation-free per packet: the header buffers are preallocated.
  */
-import type { Hal, Receiver } from '../src/hal.js';
+import type { Hal } from '../src/hal.js';
+import { wrapHal } from './wrap.js';
 import { SlipDecoder } from '../src/wire/slip.js';
 import { pcapGlobalHeader, pcapRecordHeader, GLOBAL_HEADER_LEN, RECORD_HEADER_LEN } from '../src/trace/pcap.js';
 
 /** Where the pcap bytes go; must consume or copy them before returning. */
 export type PcapSink = (buf: Uint8Array, off: number, len: number) => void;
 
-/** The wrapper behind `withPcap`. */
-class PcapHal implements Hal {
-  private inner: Hal;
+/** The tap behind `withPcap`: undoes the SLIP framing both ways and writes one record per packet. */
+class PcapTap {
+  private clock: Hal;
   private sink: PcapSink;
-  private rx: Receiver | null;
   private txDecoder: SlipDecoder;
   private rxDecoder: SlipDecoder;
   /** The record header, reused for every packet. */
   private header: Uint8Array;
 
-  constructor(inner: Hal, sink: PcapSink, mtu: number) {
-    this.inner = inner;
+  constructor(clock: Hal, sink: PcapSink, mtu: number) {
+    this.clock = clock;
     this.sink = sink;
-    this.rx = null;
     this.header = new Uint8Array(RECORD_HEADER_LEN);
     // The closures are made once here, never per packet.
     this.txDecoder = new SlipDecoder(mtu, (buf: Uint8Array, len: number) => this.record(buf, len));
@@ -46,42 +45,25 @@ class PcapHal implements Hal {
     // snaplen = mtu: no packet longer than the decoder buffer is ever recorded.
     pcapGlobalHeader(fileHeader, 0, mtu);
     sink(fileHeader, 0, GLOBAL_HEADER_LEN);
-    inner.setReceiver((buf: Uint8Array, off: number, len: number) => this.receive(buf, off, len));
   }
 
   /** One pcap record: header, then the packet. */
   private record(buf: Uint8Array, len: number): void {
-    pcapRecordHeader(this.header, 0, this.inner.now(), len, len);
+    pcapRecordHeader(this.header, 0, this.clock.now(), len, len);
     this.sink(this.header, 0, RECORD_HEADER_LEN);
     this.sink(buf, 0, len);
   }
 
-  /** Bytes from the line: record complete packets, then pass the bytes on untouched. */
-  private receive(buf: Uint8Array, off: number, len: number): void {
-    this.rxDecoder.push(buf, off, len);
-    const rx = this.rx;
-    if (rx !== null) rx(buf, off, len);
-  }
-
-  write(buf: Uint8Array, off: number, len: number): void {
+  sent(buf: Uint8Array, off: number, len: number): void {
     this.txDecoder.push(buf, off, len);
-    this.inner.write(buf, off, len);
   }
 
-  setReceiver(rx: Receiver): void {
-    this.rx = rx;
-  }
-
-  now(): number {
-    return this.inner.now();
-  }
-
-  random32(): number {
-    return this.inner.random32();
+  received(buf: Uint8Array, off: number, len: number): void {
+    this.rxDecoder.push(buf, off, len);
   }
 }
 
 /** Wrap `inner` so that every IP packet it carries, both ways, is written to `sink` as pcap. */
 export function withPcap(inner: Hal, sink: PcapSink, mtu: number): Hal {
-  return new PcapHal(inner, sink, mtu);
+  return wrapHal(inner, new PcapTap(inner, sink, mtu));
 }

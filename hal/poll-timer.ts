@@ -1,6 +1,6 @@
 /**
  * The board HALs' poll timer: after each received chunk, when the deadline `poll` returned
- * comes, and on `wake` (hal.ts), poll the stack and keep exactly one timer (or none) armed
+ * comes, and on `wake` (src/hal.ts), poll the stack and keep exactly one timer (or none) armed
  * for the deadline it returns. Shared by hal/espruino.ts and hal/kaluma.ts, whose runtimes
  * both have `setTimeout`/`clearTimeout` and a millisecond clock.
  *
@@ -11,11 +11,7 @@
  * clears EVERY timer, so only a real id is ever cleared.
  */
 
-/** What the HALs drive: the stack's poll (structural, so hal/ does not depend on src/stack.ts). */
-export interface Pollable {
-  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
-  poll(now: number): number;
-}
+import type { Pollable } from '../src/hal.js';
 
 export interface PollTimer {
   /** The stack to poll (start-up). */

@@ -3,11 +3,11 @@
  * The serialport HAL: the stack on a host serial port (a USB-UART cable to a board) or on a
  * pseudo-terminal, through the `serialport` package. Node only; never bundled for a board.
  *
- * Contract (see hal/hal.ts):
+ * Contract (see src/hal.ts):
  * - `openSerialHal(path, baud, opts)` opens the port and resolves to the HAL, or rejects with
  *   a `SerialOpenError` whose message is one line a user can act on
  *   (`cannot open /dev/ttyUSB0: no such device`). It never calls `SerialPort.list()`, which
- *   spawns `udevadm` and throws on machines without it (REFERENCE.md, "serialport").
+ *   spawns `udevadm` and throws on machines without it (test/hal/serialport.test.ts shows it).
  * - `write` copies the frame into a preallocated byte queue at once (the stack reuses its
  *   transmit buffer) and returns; the queue drains to the port in order, one port write at a
  *   time. The queued bytes stay untouched until the port's write callback says they are gone,
@@ -17,7 +17,7 @@
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack after each
  *   chunk, and keeps exactly one timer armed for the deadline `poll` returned, like the
  *   board HALs. `kick()` asks for a poll at the next turn of the event loop; the stack
- *   calls it itself (as `wake`, hal.ts) after a user call from outside a HAL callback.
+ *   calls it itself (as `wake`, src/hal.ts) after a user call from outside a HAL callback.
  * - The port may close under us (USB cable pulled, the other end of a pty gone): the HAL then
  *   tries to open the same path again every `reopenMs` (default 500 ms) until it succeeds,
  *   and the stack keeps running meanwhile. Frames written while the port is closed wait in
@@ -35,9 +35,8 @@
  * the stack's; the host is a PC).
  */
 import { randomFillSync } from 'node:crypto';
-import type { Hal, Receiver } from '../src/hal.js';
+import type { Hal, Receiver, Pollable } from '../src/hal.js';
 import { native } from '../src/native.js';
-import type { Pollable } from './poll-timer.js';
 
 export type { Pollable };
 

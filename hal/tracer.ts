@@ -8,7 +8,8 @@
  *
  * Contract:
  * - `withTracer(inner, print, mtu, label)` returns a HAL that forwards everything to
- *   `inner` unchanged (it claims inner's receiver at once and passes the bytes on).
+ *   `inner` unchanged, `wake` included (hal/wrap.ts, the one wrapper; it claims inner's
+ *   receiver at once and passes the bytes on).
  * - `label>` marks packets this end sent, `label<` packets it received; the time is
  *   `inner.now()` in ms. SLIP framing is undone by two private decoders (one per direction);
  *   frames the decoder drops are reported as `SLIP drop (...)` lines. A received packet is
@@ -18,7 +19,8 @@
  * - This is a debugging tool, not the packet path: it builds strings, so it allocates per
  *   packet. Do not leave it in a zero-allocation build.
  */
-import type { Hal, Receiver } from '../src/hal.js';
+import type { Hal } from '../src/hal.js';
+import { wrapHal } from './wrap.js';
 import { SlipDecoder } from '../src/wire/slip.js';
 import { OK, ERR_CHECKSUM, ERR_OPTION, ERR_NAMES } from '../src/wire/err.js';
 import * as ipv4 from '../src/wire/ipv4.js';
@@ -145,28 +147,25 @@ export function describePacket(buf: Uint8Array, off: number, len: number): strin
   return s;
 }
 
-/** The wrapper behind `withTracer`. */
-class TracerHal implements Hal {
-  private inner: Hal;
+/** The tap behind `withTracer`: undoes the SLIP framing both ways and prints one line per packet. */
+class TracerTap {
+  private clock: Hal;
   private print: PrintLine;
   private label: string;
-  private rx: Receiver | null;
   private txDecoder: SlipDecoder;
   private rxDecoder: SlipDecoder;
 
-  constructor(inner: Hal, print: PrintLine, mtu: number, label: string) {
-    this.inner = inner;
+  constructor(clock: Hal, print: PrintLine, mtu: number, label: string) {
+    this.clock = clock;
     this.print = print;
     this.label = label;
-    this.rx = null;
     this.txDecoder = new SlipDecoder(mtu, (buf: Uint8Array, len: number) => this.line('>', describePacket(buf, 0, len)));
     this.rxDecoder = new SlipDecoder(mtu, (buf: Uint8Array, len: number) => this.line('<', describePacket(buf, 0, len)));
-    inner.setReceiver((buf: Uint8Array, off: number, len: number) => this.receive(buf, off, len));
   }
 
   /** Print one line: time, label and direction, text. */
   private line(dir: string, text: string): void {
-    this.print(this.inner.now().toFixed(3) + ' ms  ' + this.label + dir + '  ' + text);
+    this.print(this.clock.now().toFixed(3) + ' ms  ' + this.label + dir + '  ' + text);
   }
 
   /** Feed a decoder and report the frames it dropped on the way. */
@@ -178,32 +177,16 @@ class TracerHal implements Hal {
     if (d.dropOverflow !== overflows) this.line(dir, 'SLIP drop (frame longer than mtu) x' + (d.dropOverflow - overflows));
   }
 
-  /** Bytes from the line: trace complete packets, then pass the bytes on untouched. */
-  private receive(buf: Uint8Array, off: number, len: number): void {
-    this.push(this.rxDecoder, '<', buf, off, len);
-    const rx = this.rx;
-    if (rx !== null) rx(buf, off, len);
-  }
-
-  write(buf: Uint8Array, off: number, len: number): void {
+  sent(buf: Uint8Array, off: number, len: number): void {
     this.push(this.txDecoder, '>', buf, off, len);
-    this.inner.write(buf, off, len);
   }
 
-  setReceiver(rx: Receiver): void {
-    this.rx = rx;
-  }
-
-  now(): number {
-    return this.inner.now();
-  }
-
-  random32(): number {
-    return this.inner.random32();
+  received(buf: Uint8Array, off: number, len: number): void {
+    this.push(this.rxDecoder, '<', buf, off, len);
   }
 }
 
 /** Wrap `inner` so that every IP packet it carries, both ways, is printed as one line. */
 export function withTracer(inner: Hal, print: PrintLine, mtu: number, label: string): Hal {
-  return new TracerHal(inner, print, mtu, label);
+  return wrapHal(inner, new TracerTap(inner, print, mtu, label));
 }

@@ -1,5 +1,5 @@
 /**
- * Compile-time feature switches, like lwIP's opt.h: what a build carries. The host build (this
+ * Compile-time feature switches, like lwIP's options header: what a build carries. The host build (this
  * file as it is) carries everything. A board build replaces this module with its profile's
  * values (firmware/profiles.mjs, read by build.mjs), and esbuild removes the code each switch
  * guards, so a board pays neither the code nor the RAM of what it leaves out. A switch that is

@@ -1,7 +1,8 @@
 /**
  * The HAL contract: everything the stack needs from the world is a byte pipe, a clock and a
- * random source. It lives in src/ because the core depends on it; hal/ implements it: the
- * loopback link model, a host serial port, and the Espruino and Kaluma UARTs.
+ * random source. The same core runs on the loopback link model, a host serial port, and the
+ * Espruino and Kaluma UARTs; those implementations live in hal/, which imports this file
+ * (never the other way round: nothing in src/ imports from hal/).
  *
  * Rules every HAL follows:
  * - `write` must finish with (or copy) the bytes before it returns: the stack reuses its
@@ -37,4 +38,10 @@ export interface Hal {
   random32(): number;
   /** Poll again soon: a user call outside input and poll may have moved the next deadline earlier. */
   wake?(): void;
+}
+
+/** What a HAL drives: the stack's poll (structural, so a HAL needs nothing but this file). */
+export interface Pollable {
+  /** Run timers at `now` (ms); returns the absolute time of the next poll needed, Infinity for none. */
+  poll(now: number): number;
 }

@@ -8,7 +8,7 @@
  * native versions through `installNative` (Espruino: `E.sum`, `Uint8Array.prototype.set` and
  * `indexOf`),
  * because a per-byte JavaScript loop runs only a few thousand iterations per second on an
- * interpreter (REFERENCE.md, "The runtimes").
+ * interpreter such as a board's Espruino.
  *
  * Why not `dst.set(src.subarray(...))` on the host: each `subarray` is a new object, and
  * 200k of them caused 18 young-generation collections in a measurement; the zero-allocation

@@ -5,7 +5,7 @@
  * zeros the application never wrote, consumed data it did not deliver, or reached a martian.
  */
 import { describe, expect, it } from 'vitest';
-import { createPair } from './tcp/pair.js';
+import { createPair, connectPair } from './tcp/pair.js';
 import * as C from '../src/tcp/constants.js';
 import * as E from '../src/errno.js';
 import * as ipv4 from '../src/wire/ipv4.js';
@@ -15,11 +15,7 @@ import type { Pair } from './tcp/pair.js';
 /** An established connection a -> b with a's handle c and b's accepted handle s. */
 function established(): { p: Pair; c: number; s: number } {
   const p = createPair();
-  const l = p.b.tcpListen(80, 2);
-  const c = p.a.tcpConnect(p.addrB, 80, 0);
-  let s = -1;
-  p.sim.runWhile(() => (s = p.b.tcpAccept(l)) < 0, p.now() + 5000);
-  expect(p.a.tcpState(c)).toBe(C.ESTABLISHED);
+  const { c, s } = connectPair(p);
   return { p, c, s };
 }
 

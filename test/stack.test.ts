@@ -324,7 +324,7 @@ describe('configuration and RAM', () => {
     expect(stack.poll(5)).toBe(Infinity);
   });
 
-describe('waking the HAL (hal.ts: wake)', () => {
+describe('waking the HAL (src/hal.ts: wake)', () => {
   it('a user call outside input and poll wakes the HAL; the same call from an event handler does not', () => {
     const hal = captureHal();
     const stack = createStack({ addr: '192.168.190.2' }, hal);

@@ -15,6 +15,8 @@
  */
 import { parseArgs } from 'node:util';
 import { runStart, START_DEFAULTS } from './start.js';
+import { joinNegativeValues } from './args.js';
+import type { OptionSpec } from './args.js';
 
 const START_HELP = `usage: slipstack start [options]
 
@@ -29,7 +31,8 @@ page over TCP, and writes a pcap. With --port, does the same with a real board
   --latency MS   one-way latency of the line in ms (default ${START_DEFAULTS.latency}; simulation only)
   --loss P       probability that a frame is lost, 0..1 (default ${START_DEFAULTS.loss}; simulation only)
   --seed N       seed of the link's faults; the same seed gives the same run (default ${START_DEFAULTS.seed}; simulation only)
-  --pcap PATH    where to write the capture (default ${START_DEFAULTS.pcap})
+  --pcap PATH    where to write the capture (default ${START_DEFAULTS.pcap}); the folder
+                 must exist (only the default's out/ is made)
   --mtu N        IP MTU of the line, 68..1500 (default ${START_DEFAULTS.mtu}, Linux sl0's; 1006 is RFC 1055's)
   --trace        print one line per packet seen on the host side
   --port DEV     talk to a real board on this serial port (e.g. /dev/ttyUSB0) instead
@@ -137,9 +140,9 @@ function ipArg(name: string, v: string): string {
 }
 
 /** util.parseArgs with our one-line error. */
-function parse(cmd: string, argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>, positionals: boolean) {
+function parse(cmd: string, argv: string[], options: OptionSpec, positionals: boolean) {
   try {
-    return parseArgs({ args: argv, options: options, strict: true, allowPositionals: positionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options: options, strict: true, allowPositionals: positionals });
   } catch (e) {
     fail(oneLine(e) + ` (see 'slipstack ${cmd} --help')`);
   }
@@ -174,7 +177,7 @@ async function cmdStart(argv: string[]): Promise<void> {
   const port = str('port');
   const print = function (line: string): void { process.stdout.write(line + '\n'); };
   if (port === undefined) {
-    runStart(opts, print);
+    await runStart(opts, print);
     return;
   }
   for (const k of ['latency', 'loss', 'seed']) if (v[k] !== undefined) fail(`--${k} only applies to the simulation, not to a real line (--port)`);

@@ -16,7 +16,7 @@
  * Why a checker on top of esbuild: esbuild's `supported` flags turn destructuring, default
  * arguments, rest/spread, generators and async into build errors, but they cannot see
  * library gaps (`Map`, `Math.imul`...), labels, or Espruino's missing function hoisting
- * (REFERENCE.md, "The runtimes"), and some features (object spread, `**`, `?.`, enums,
+ * (a function called before its declaration is a ReferenceError there), and some features (object spread, `**`, `?.`, enums,
  * private fields) esbuild lowers silently into helpers that use what Espruino lacks.
  *
  * The use-before-declaration rule, precisely: in every statement list (a file's top level,

@@ -123,7 +123,7 @@ export function checkLen(buf: Uint8Array, off: number, len: number): number {
   const hl = (buf[off] & 0x0f) << 2;
   if (hl < HEADER_LEN || hl > len) return ERR_HEADER_LEN;
   // The total length must cover the header and fit in what actually arrived
-  // (inconsistent IP lengths: REFERENCE.md bad-input class 5).
+  // (inconsistent IP lengths: bad-input class 5, docs/BAD-INPUT.md).
   const tl = (buf[off + 2] << 8) | buf[off + 3];
   if (tl < hl || tl > len) return ERR_LENGTH;
   return OK;

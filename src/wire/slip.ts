@@ -8,7 +8,7 @@
  * - `SlipDecoder` takes chunks of any size split anywhere and calls `onFrame(buf, len)`
  *   synchronously for every complete good frame. The frame always starts at index 0 of the
  *   decoder's own buffer, which is reused as soon as `onFrame` returns.
- * - Robustness (REFERENCE.md, bad-input class 17): bytes before the first END are discarded;
+ * - Robustness (bad-input class 17, docs/BAD-INPUT.md): bytes before the first END are discarded;
  *   empty frames are ignored; an END always ends a frame, even right after an ESC; ESC
  *   followed by anything but ESC_END/ESC_ESC drops the frame; a frame longer than the mtu
  *   is dropped whole, never delivered truncated. Each drop reason has its own counter.

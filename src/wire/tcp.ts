@@ -4,7 +4,7 @@
  * Contract: accessors read one field over (buf, off); `len` is the TCP length (IP total
  * length minus IP header length), never the frame length; `parseInto` fills a preallocated
  * `TcpRepr` and returns an error code from err.ts, never throws and never loops or reads past
- * the header on malformed options (REFERENCE.md bad-input classes 1-4, 6); `emit` writes the
+ * the header on malformed options (bad-input classes 1-4 and 6, docs/BAD-INPUT.md); `emit` writes the
  * header (with the options the repr asks for: MSS when repr.mss > 0, SACK-permitted, SACK
  * blocks) in front of a payload already in place at off + headerLen(repr), computes the
  * checksum with the IPv4 pseudo-header and returns the segment length. Options understood:

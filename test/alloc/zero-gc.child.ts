@@ -3,8 +3,8 @@
  * (PerformanceObserver 'gc' entries) during 10,000 pings and 10,000 UDP echoes.
  * Prints one JSON line. Run with --expose-gc and a small young generation.
  */
-import { createWorkload } from './steady-state.js';
-import { countGcs, warmUp } from './gc.js';
+import { createWorkload } from '../../bench/steady-state.js';
+import { countGcs, warmUp } from '../../tools/alloc/gc.js';
 
 const N = Number(process.env.ZERO_GC_N || 10000);
 const w = createWorkload(115200);

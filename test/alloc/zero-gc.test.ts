@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runChild } from './child.js';
+import { runChild } from '../../tools/alloc/child.js';
 
 describe('zero allocation', () => {
   it('10,000 pings and 10,000 UDP echoes after warm-up cause zero garbage collections', () => {

@@ -16,7 +16,7 @@ import * as stats from '../../src/stats.js';
 import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import { StackError } from '../../src/errno.js';
-import { PEER, rawPeer } from '../tcp/peer.js';
+import { PEER, rawPeer, passiveOpen } from '../tcp/peer.js';
 import type { RawPeer, Seg } from '../tcp/peer.js';
 import { BOARD, icmpMessage, ipPacket, refreshIpChecksum } from '../helpers.js';
 
@@ -84,17 +84,10 @@ function raw(p: RawPeer, r: Raw): void {
 
 /** A listener on port 80, and one connection from PEER:srcPort (ISN 1000) taken to ESTABLISHED and accepted. */
 function passive(p: RawPeer, synOptions: number[] = [], window = 1000, srcPort = 40000, l = -1): { c: number; iss: number; l: number } {
-  if (l < 0) l = p.stack.tcpListen(80, 4);
-  raw(p, { flags: tcpw.SYN, seq: 1000, window, options: synOptions, srcPort });
-  const sa = p.take();
-  expect(sa.map((s) => s.flags)).toEqual([tcpw.SYN | tcpw.ACK]);
-  const iss = sa[0].seq;
-  p.send({ flags: tcpw.ACK, seq: 1001, ack: (iss + 1) | 0, window, srcPort });
-  const c = p.stack.tcpAccept(l);
-  expect(c).toBeGreaterThanOrEqual(0);
-  expect(p.stack.tcpState(c)).toBe(C.ESTABLISHED);
-  expect(p.take()).toEqual([]);
-  return { c, iss, l };
+  return passiveOpen(p, {
+    l: l < 0 ? undefined : l, port: srcPort, isn: 1000, window,
+    sendSyn: () => raw(p, { flags: tcpw.SYN, seq: 1000, window, options: synOptions, srcPort }),
+  });
 }
 
 /** An active open from local port 5000 to PEER:80, answered with a SYN-ACK (peer ISN 7000); returns the handle and our ISS. */

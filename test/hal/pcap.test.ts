@@ -195,7 +195,7 @@ describe('withPcap', () => {
       expect(out.trim().split('\n')).toHaveLength(6);
       expect(out).toContain('UDP');
       expect(out).toContain('ICMP');
-      // With checksum validation on, tshark flags nothing (REFERENCE.md, Captures).
+      // With checksum validation on, tshark flags nothing.
       const checked = execFileSync(tshark, [
         '-r', path, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE',
         '-V',

@@ -16,8 +16,8 @@ import { startApp, ECHO_PORT } from '../../firmware/app.js';
 import { parseAddr } from '../../src/wire/ipv4.js';
 import * as C from '../../src/tcp/constants.js';
 import { EAGAIN } from '../../src/errno.js';
-import { ptyPair, hasSocat } from './pty.js';
-import type { PtyPair } from './pty.js';
+import { ptyPair, hasSocat } from '../../tools/lab.js';
+import type { PtyPair } from '../../tools/lab.js';
 
 const HOST = '192.168.190.1';
 const BOARD = '192.168.190.2';

@@ -20,9 +20,7 @@
  * - `lab.exchange(...)` drives one connection of the stack as a client (connect, send, read
  *   until EOF, close) next to the demo app, which keeps serving its own connections.
  */
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +34,11 @@ import { startApp } from '../../firmware/app.js';
 import * as C from '../../src/tcp/constants.js';
 import { EAGAIN, errnoName } from '../../src/errno.js';
 import { parseAddr } from '../../src/wire/ipv4.js';
-import { ptyPair } from '../hal/pty.js';
-import type { PtyPair } from '../hal/pty.js';
+import { createScope, isRoot, missingTools } from '../../tools/lab.js';
+import type { Capture, Child, PtyPair, RunResult, Scope } from '../../tools/lab.js';
+
+export { sha256, sleep, until } from '../../tools/lab.js';
+export type { Capture, Child, RunResult } from '../../tools/lab.js';
 
 /** Linux's end of the line. */
 export const LINUX_ADDR = '192.0.2.1';
@@ -49,11 +50,9 @@ export const MTU = 1500;
 /** The Linux tools the suite drives. */
 const TOOLS = ['ip', 'ss', 'socat', 'ping', 'curl', 'nc', 'hping3', 'tcpdump', 'tshark', 'python3'];
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
 /** True when the interop suite can run here; prints why not (and throws under CI=true). */
 export function kernelLab(): boolean {
-  const missing = TOOLS.filter((t) => spawnSync('sh', ['-c', 'command -v ' + t]).status !== 0);
+  const missing = missingTools(TOOLS);
   if (isRoot && missing.length === 0) return true;
   const why = !isRoot
     ? 'it needs root (network namespaces and a TUN device)'
@@ -61,35 +60,6 @@ export function kernelLab(): boolean {
   if (process.env.CI === 'true') throw new Error('the interop suite must run under CI=true, but ' + why);
   console.warn('skipping the interop suite with the Linux kernel: ' + why);
   return false;
-}
-
-/** SHA-256 of bytes, hex. */
-export function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
-/** Resolve after ms. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A command's result. */
-export interface RunResult {
-  /** Exit code (null: killed by a signal). */
-  code: number | null;
-  out: string;
-  err: string;
-  /** Wall time, ms. */
-  ms: number;
-}
-
-/** A process started in the namespace. */
-export interface Child {
-  proc: ChildProcess;
-  out(): string;
-  err(): string;
-  /** Resolves when it exits. */
-  exited: Promise<RunResult>;
 }
 
 /** One connection the stack opened as a client, and what happened on it. */
@@ -128,8 +98,10 @@ export interface Lab {
   bridge: Child | null;
   /** Run a command inside the namespace and wait for it (never blocks the event loop). */
   run(cmd: string[], timeoutMs?: number): Promise<RunResult>;
-  /** Start a long-running command inside the namespace (servers, tcpdump); close() stops it. */
+  /** Start a long-running command inside the namespace (servers); close() stops it. */
   spawn(cmd: string[]): Child;
+  /** tcpdump on tun0 into `file` (see tools/lab.ts, `capture`); resolves once it listens. */
+  capture(file: string, filter?: string): Promise<Capture>;
   /** Resolve once `pattern` appears in the child's stdout or stderr (rejects after timeoutMs or if it exits). */
   waitFor(child: Child, pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolve once a TCP listener on `port` shows in `ss -ltn` inside the namespace. */
@@ -146,22 +118,6 @@ export interface Lab {
   slotsFor(lport: number, rport: number): number[];
   /** Stop everything and delete the namespace (idempotent, never throws). */
   close(): Promise<void>;
-}
-
-/** SIGTERM a process group, SIGKILL after 2 s; resolves once the leader exited. */
-function stopGroup(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return Promise.resolve();
-  const pid = p.pid;
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
-    }, 2000);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    try { process.kill(-pid, 'SIGTERM'); } catch { clearTimeout(t); resolve(); }
-  });
 }
 
 /** The state names of the TCP table, for messages. */
@@ -189,9 +145,8 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
   execFileSync(process.execPath, ['build.mjs', '--only=slipstack', '--quiet'], { stdio: 'inherit' });
   const ns = 'sstest-' + process.pid + '-' + tag;
   const dir = mkdtempSync(join(tmpdir(), 'slipstack-interop-' + tag + '-'));
-  const children: Child[] = [];
+  const scope: Scope = createScope();
   let closed = false;
-  let nsMade = false;
 
   // These are filled in below; close() copes with any of them missing.
   const lab = {
@@ -203,92 +158,25 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
     bridge: null as Child | null,
   } as Lab;
 
-  function spawnIn(cmd: string[]): Child {
-    // Its own process group, so that close() also reaches the children of a shell.
-    const proc = spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let out = '';
-    let err = '';
-    const t0 = performance.now();
-    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<RunResult>((resolve) => {
-      proc.on('error', (e) => { err += String(e); });
-      proc.on('close', (code) => resolve({ code: code, out: out, err: err, ms: performance.now() - t0 }));
-    });
-    const child: Child = { proc: proc, out: () => out, err: () => err, exited: exited };
-    children.push(child);
-    return child;
-  }
-
-  lab.spawn = spawnIn;
-
-  lab.run = async function (cmd: string[], timeoutMs?: number): Promise<RunResult> {
-    const c = spawnIn(cmd);
-    const limit = timeoutMs ?? 60000;
-    const timer = setTimeout(() => { void stopGroup(c.proc); }, limit);
-    const r = await c.exited;
-    clearTimeout(timer);
-    const k = children.indexOf(c);
-    if (k >= 0) children.splice(k, 1);
-    if (r.ms >= limit) r.err += '\n(killed after ' + limit + ' ms)';
-    return r;
-  };
-
-  lab.waitFor = function (child: Child, pattern: RegExp, timeoutMs?: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const limit = timeoutMs ?? 10000;
-      const t0 = performance.now();
-      let done = false;
-      child.exited.then((r) => {
-        if (done) return;
-        done = true;
-        reject(new Error('exited (' + r.code + ') before printing ' + pattern + ': ' + r.err + r.out));
-      }, () => {});
-      const tick = (): void => {
-        if (done) return;
-        if (pattern.test(child.out()) || pattern.test(child.err())) {
-          done = true;
-          resolve();
-        } else if (performance.now() - t0 > limit) {
-          done = true;
-          reject(new Error('no ' + pattern + ' within ' + limit + ' ms: ' + child.err() + child.out()));
-        } else setTimeout(tick, 10);
-      };
-      tick();
-    });
-  };
-
-  lab.waitListening = async function (port: number, timeoutMs?: number): Promise<void> {
-    const limit = timeoutMs ?? 10000;
-    const t0 = performance.now();
-    for (;;) {
-      const r = await lab.run(['ss', '-Hltn', 'sport = :' + port]);
-      if (r.out.includes(':' + port)) return;
-      if (performance.now() - t0 > limit) throw new Error('nothing listens on port ' + port + ' after ' + limit + ' ms');
-      await sleep(20);
-    }
-  };
+  lab.spawn = (cmd: string[]): Child => scope.spawn(ns, cmd);
+  lab.run = (cmd: string[], timeoutMs?: number): Promise<RunResult> => scope.run(ns, cmd, timeoutMs);
+  lab.capture = (file: string, filter?: string): Promise<Capture> => scope.capture(ns, 'tun0', file, filter);
+  lab.waitFor = (child: Child, pattern: RegExp, timeoutMs?: number): Promise<void> => scope.waitFor(child, pattern, timeoutMs);
+  lab.waitListening = (port: number, timeoutMs?: number): Promise<void> => scope.waitListening(ns, port, timeoutMs);
 
   lab.startBridge = async function (extra: string[]): Promise<Child> {
     if (lab.bridge !== null) await lab.stopBridge();
-    const b = spawnIn([process.execPath, 'dist/slipstack.mjs', 'bridge', '--port', lab.pair.a, '--tun', 'tun0',
-      '--local', LINUX_ADDR, '--peer', STACK_ADDR, '--mtu', String(MTU), ...extra]);
-    lab.bridge = b;
-    await lab.waitFor(b, /ready/, 15000);
-    return b;
+    lab.bridge = await scope.bridge(ns, ['--port', lab.pair.a, '--tun', 'tun0', '--local', LINUX_ADDR, '--peer', STACK_ADDR,
+      '--mtu', String(MTU), ...extra]);
+    return lab.bridge;
   };
 
   lab.stopBridge = async function (): Promise<string> {
     const b = lab.bridge;
     if (b === null) return '';
     lab.bridge = null;
-    // SIGTERM to the bridge itself: it closes the TUN and the port, then prints its counters.
-    if (b.proc.exitCode === null && b.proc.signalCode === null) b.proc.kill('SIGTERM');
-    const t = setTimeout(() => { void stopGroup(b.proc); }, 3000);
-    const r = await b.exited;
-    clearTimeout(t);
-    const k = children.indexOf(b);
-    if (k >= 0) children.splice(k, 1);
+    // SIGTERM: the bridge closes the TUN and the port, then prints its counters.
+    const r = await scope.stop(b, 'SIGTERM', 3000);
     return r.out + r.err;
   };
 
@@ -317,8 +205,7 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
   };
 
   // ---- the stack's own client connections, next to the demo app --------------------------
-  const mine = new Map<number, TcpHandler>();
-
+  // Each gets its own handler (tcpConnect's last argument); the demo app's listeners keep theirs.
   lab.exchange = function (addr: string, port: number, o: ExchangeOptions): Promise<ExchangeResult> {
     const stack = lab.stack;
     const dst = parseAddr(addr) as number;
@@ -336,9 +223,8 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
         if (ended) return;
         ended = true;
         clearTimeout(timer);
-        mine.delete(conn);
         if (err !== null) {
-          if (!released) {
+          if (!released && conn >= 0) {
             try { stack.tcpAbort(conn); } catch { /* already gone */ }
           }
           reject(err);
@@ -389,16 +275,8 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
           return;
         }
       };
-      try {
-        conn = stack.tcpConnect(dst, port, 0);
-      } catch (e) {
-        finish(e as Error);
-        return;
-      }
-      const ep = new Int32Array(8);
-      stack.tcpEndpoint(conn, ep);
-      lport = ep[0];
-      mine.set(conn, (_c: number, ev: number, detail: number) => {
+      const handler: TcpHandler = (_c: number, ev: number, detail: number) => {
+        if (ended) return;
         if (ev === C.EV_CONNECTED) connected = true;
         if (ev === C.EV_CLOSED && !(connected && detail === C.REASON_FIN)) {
           finish(new Error('connection to ' + addr + ':' + port + ' ended: ' + C.REASON_NAMES[detail] + ' (sent ' + sent + ', received ' +
@@ -406,7 +284,16 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
           return;
         }
         step();
-      });
+      };
+      try {
+        conn = stack.tcpConnect(dst, port, 0, handler);
+      } catch (e) {
+        finish(e as Error);
+        return;
+      }
+      const ep = new Int32Array(8);
+      stack.tcpEndpoint(conn, ep);
+      lport = ep[0];
     });
   };
 
@@ -416,34 +303,16 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
     try {
       if (lab.bridge !== null) await lab.stopBridge();
     } catch { /* keep cleaning */ }
-    await Promise.all(children.map((c) => stopGroup(c.proc)));
-    if (nsMade) {
-      // Anything still running in our namespace was started by this lab.
-      const left = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter((s) => /^\d+$/.test(s));
-      for (const pid of left) {
-        try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
-      }
-    }
-    try {
-      if (lab.hal !== null) await lab.hal.close();
-    } catch { /* keep cleaning */ }
-    try {
-      if (lab.pair !== null) await lab.pair.stop();
-    } catch { /* keep cleaning */ }
-    if (nsMade) spawnSync('ip', ['netns', 'del', ns]);
+    await scope.close();
     rmSync(dir, { recursive: true, force: true });
   };
 
   onPartial(lab);
 
-  execFileSync('ip', ['netns', 'add', ns]);
-  nsMade = true;
-  // Without IPv6 the kernel sends no router solicitations: only the tests' traffic crosses.
-  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
-  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
-  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  lab.pair = await ptyPair('interop-' + tag);
+  scope.namespace(ns);
+  lab.pair = await scope.pty('interop-' + tag);
   lab.hal = await openSerialHal(lab.pair.b, 115200);
+  scope.own(lab.hal);
   lab.stack = createStack({
     addr: STACK_ADDR,
     mtu: MTU,
@@ -454,22 +323,7 @@ export async function openLab(tag: string, config: StackConfig, bridgeArgs: stri
     traceEvents: 8192,
     ...config,
   }, lab.hal);
-
-  // The demo app registers the stack's one TCP event handler; the lab's own client
-  // connections need events too, so the app's handler is taken aside and called for
-  // every connection that is not the lab's.
-  const stack = lab.stack;
-  let appHandler: TcpHandler = () => {};
-  const own = stack as unknown as { onTcp: (h: TcpHandler) => void };
-  own.onTcp = (h: TcpHandler) => { appHandler = h; };
-  startApp(stack.net);
-  delete (own as { onTcp?: unknown }).onTcp; // back to the Stack method
-  stack.onTcp((c: number, ev: number, detail: number) => {
-    const h = ev === C.EV_ACCEPTABLE ? undefined : mine.get(c); // EV_ACCEPTABLE names a listener, not a slot
-    if (h !== undefined) h(c, ev, detail);
-    else appHandler(c, ev, detail);
-  });
-  lab.hal.start(stack);
+  lab.hal.start(startApp(lab.stack.net));
   await lab.startBridge(bridgeArgs);
   return lab;
 }

@@ -13,7 +13,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openLab, kernelLab, sha256, sleep, tableSummary, STACK_ADDR } from './lab.js';
+import { openLab, kernelLab, sha256, sleep, until, tableSummary, STACK_ADDR } from './lab.js';
 import type { Lab } from './lab.js';
 import * as C from '../../src/tcp/constants.js';
 import * as stats from '../../src/stats.js';
@@ -76,7 +76,7 @@ describe('Linux hping3 SYN flood during a 1 MB transfer (root, network namespace
     const port = Number(/connected (\d+)/.exec(client.out())![1]);
     // Its handshake's last ACK may still be on the line when the client prints.
     const state = (): number[] => lab!.slotsFor(7, port).map((i) => stack.tcpStates()[i]);
-    for (let k = 0; k < 100 && state()[0] !== C.ESTABLISHED; k++) await sleep(5);
+    await until(() => state()[0] === C.ESTABLISHED, 10_000);
     expect(state()).toEqual([C.ESTABLISHED]);
     const cookies0 = stack.counters[stats.CNT_SYN_COOKIES_SENT];
     // 5,000 SYNs, one every 100 µs or so, from random spoofed sources to the echo port.

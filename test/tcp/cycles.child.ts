@@ -1,6 +1,6 @@
 /** Child of cycles.test.ts: warm up, then 1,000 cycles under a GC observer; prints one JSON line. */
 import { createCycles } from './cycles.js';
-import { countGcs, warmUp } from '../alloc/gc.js';
+import { countGcs, warmUp } from '../../tools/alloc/gc.js';
 
 const N = Number(process.env.CYCLES_N || 1000);
 const w = createCycles(200);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runChild } from '../alloc/child.js';
+import { runChild } from '../../tools/alloc/child.js';
 
 describe('connect / transfer / close cycles', () => {
   it('1,000 cycles complete, leave a clean table, and allocate nothing after warm-up', () => {

@@ -20,7 +20,7 @@ import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import { createStack } from '../../src/stack.js';
 import { DEFAULTS } from '../../src/config.js';
-import { PEER, rawPeer } from './peer.js';
+import { PEER, rawPeer, passiveOpen } from './peer.js';
 import type { RawPeer } from './peer.js';
 import { BOARD, captureHal, ipPacket, slipFrame } from '../helpers.js';
 
@@ -94,16 +94,7 @@ interface Conn {
 function accept(p: RawPeer, opts: { port?: number; win?: number; rtt?: number; l?: number } = {}): Conn {
   const port = opts.port ?? 40000;
   const win = opts.win ?? 65535;
-  const l = opts.l ?? p.stack.tcpListen(80, 4);
-  p.send({ flags: tcpw.SYN, seq: PEER_ISN, window: win, mss: 1460, srcPort: port });
-  const sa = take(p);
-  expect(sa.map((s) => s.flags)).toEqual([tcpw.SYN | tcpw.ACK]);
-  const iss = sa[0].seq;
-  p.at(p.hal.time + (opts.rtt ?? 100));
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: win, srcPort: port });
-  const c = p.stack.tcpAccept(l);
-  expect(c).toBeGreaterThanOrEqual(0);
-  expect(take(p)).toEqual([]);
+  const { c, iss } = passiveOpen(p, { l: opts.l, port, isn: PEER_ISN, window: win, mss: 1460, rtt: opts.rtt ?? 100 });
   const out = new Int32Array(4);
   const k: Conn = {
     c, iss, port, sent: 0, written: 0,

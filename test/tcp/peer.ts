@@ -1,12 +1,15 @@
 /**
  * A raw TCP peer for unit tests: one stack on a capture HAL, segments built by hand and the
- * stack's answers parsed back. (The packetdrill runner does the same for whole scripts.)
+ * stack's answers parsed back (the packetdrill runner does the same for whole scripts), and
+ * the shared fixture that opens a connection to the stack through it (`passiveOpen`).
  */
+import { expect } from 'vitest';
 import { createStack } from '../../src/stack.js';
 import type { Stack } from '../../src/stack.js';
 import type { StackConfig } from '../../src/config.js';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as ipv4 from '../../src/wire/ipv4.js';
+import * as C from '../../src/tcp/constants.js';
 import { BOARD, captureHal, ipPacket } from '../helpers.js';
 import type { CaptureHal } from '../helpers.js';
 
@@ -69,4 +72,57 @@ export function rawPeer(cfg: StackConfig = {}, random = 0x12345678): RawPeer {
     },
     at(t) { hal.time = t; stack.poll(t); },
   };
+}
+
+/** How `passiveOpen` opens a connection; every field is optional. */
+export interface OpenOptions {
+  /** The listener that accepts it (default: a new one on port 80, backlog 4). */
+  l?: number;
+  /** The peer's port (default 40000). */
+  port?: number;
+  /** The peer's initial sequence number (default 1000). */
+  isn?: number;
+  /** The window the peer advertises on its SYN and ACK (default 1000). */
+  window?: number;
+  /** The peer's MSS option (default: none, so the stack assumes 536). */
+  mss?: number;
+  /** The peer offers SACK (default no). */
+  sackOk?: boolean;
+  /** Time between the SYN-ACK and the peer's ACK, ms: the connection's first RTT sample (default 0). */
+  rtt?: number;
+  /** Send the SYN yourself (option octets `send` cannot express, say); it must use `isn`, `port` and `window`. */
+  sendSyn?: () => void;
+}
+
+/** A connection `passiveOpen` made: the stack's handle, its ISS, the listener, the SYN-ACK, the peer's port. */
+export interface Opened {
+  c: number;
+  iss: number;
+  l: number;
+  synAck: Seg;
+  port: number;
+}
+
+/**
+ * The three-way handshake from the peer's side (RFC 9293 §3.5): SYN, the stack's one SYN-ACK,
+ * the peer's ACK `rtt` ms later; the stack's application accepts. Checks each step: exactly
+ * one SYN-ACK, a handle in ESTABLISHED, and nothing sent after the ACK.
+ */
+export function passiveOpen(p: RawPeer, o: OpenOptions = {}): Opened {
+  const l = o.l ?? p.stack.tcpListen(80, 4);
+  const port = o.port ?? 40000;
+  const isn = o.isn ?? 1000;
+  const window = o.window ?? 1000;
+  if (o.sendSyn !== undefined) o.sendSyn();
+  else p.send({ flags: tcpw.SYN, seq: isn, window, mss: o.mss ?? 0, sackOk: o.sackOk ?? false, srcPort: port });
+  const sa = p.take();
+  expect(sa.map((x) => x.flags)).toEqual([tcpw.SYN | tcpw.ACK]);
+  const synAck = sa[0];
+  if ((o.rtt ?? 0) > 0) p.at(p.hal.time + o.rtt!);
+  p.send({ flags: tcpw.ACK, seq: (isn + 1) | 0, ack: (synAck.seq + 1) | 0, window, srcPort: port });
+  const c = p.stack.tcpAccept(l);
+  expect(c).toBeGreaterThanOrEqual(0);
+  expect(C.STATE_NAMES[p.stack.tcpState(c)]).toBe('ESTABLISHED');
+  expect(p.take()).toEqual([]);
+  return { c, iss: synAck.seq, l, synAck, port };
 }

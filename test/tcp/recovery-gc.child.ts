@@ -5,7 +5,7 @@
  * GC observer; prints one JSON line with the GC count and what the sender's counters did.
  */
 import { createHostSession } from '../../bench/host-session.js';
-import { countGcs, warmUp } from '../alloc/gc.js';
+import { countGcs, warmUp } from '../../tools/alloc/gc.js';
 import * as stats from '../../src/stats.js';
 
 const s = createHostSession({ baud: 115200, latencyMs: 1, loss: 0.05, mtu: 296, rings: 4096, tcpAckDelay: 40 });

@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runChild } from '../alloc/child.js';
+import { runChild } from '../../tools/alloc/child.js';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as stats from '../../src/stats.js';
-import { rawPeer } from './peer.js';
+import { rawPeer, passiveOpen } from './peer.js';
 import type { RawPeer, Seg } from './peer.js';
 
 const PEER_ISN = 5000;
@@ -18,15 +18,7 @@ const MSS = 256;
 
 /** Accept one connection on port 80; the peer's SYN offers SACK if `sackOk`. Returns the handle, our ISS and the SYN-ACK. */
 function accept(p: RawPeer, sackOk: boolean): { c: number; iss: number; synAck: Seg } {
-  const l = p.stack.tcpListen(80, 4);
-  p.send({ flags: tcpw.SYN, seq: PEER_ISN, window: 65535, mss: 1460, sackOk });
-  const [synAck] = p.take();
-  expect(synAck.flags).toBe(tcpw.SYN | tcpw.ACK);
-  p.at(100);
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (synAck.seq + 1) | 0, window: 65535 });
-  const c = p.stack.tcpAccept(l);
-  expect(c).toBeGreaterThanOrEqual(0);
-  return { c, iss: synAck.seq, synAck };
+  return passiveOpen(p, { isn: PEER_ISN, window: 65535, mss: 1460, sackOk, rtt: 100 });
 }
 
 /** The peer sends `len` octets at relative offset `rel` of its stream (1 = first octet). */

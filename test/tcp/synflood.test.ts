@@ -6,7 +6,7 @@
  * out the table holds only the real connections.
  */
 import { describe, expect, it } from 'vitest';
-import { createPair } from './pair.js';
+import { createPair, connectPair } from './pair.js';
 import * as C from '../../src/tcp/constants.js';
 import * as stats from '../../src/stats.js';
 import { ipPacket, slipFrame } from '../helpers.js';
@@ -26,10 +26,7 @@ describe('SYN flood', () => {
     const p = createPair({ tcpConns: 8, tcpMaxSynRcvd: 3, tcpAckDelay: 0 }, { baud: 1_000_000 });
     const l = p.b.tcpListen(80, 4);
     // An established connection carrying data before, during and after the flood.
-    const old = p.a.tcpConnect(p.addrB, 80, 0);
-    let oldS = -1;
-    p.sim.runWhile(() => (oldS = p.b.tcpAccept(l)) < 0, p.now() + 5000);
-    expect(p.b.tcpState(oldS)).toBe(C.ESTABLISHED);
+    const { c: old, s: oldS } = connectPair(p, 80, l);
 
     const buf = new Uint8Array(64);
     const echoOnce = (tag: number) => {

@@ -5,14 +5,11 @@ import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import * as stats from '../../src/stats.js';
 import { CAUSE_RECYCLE } from '../../src/trace/events.js';
-import { PEER, rawPeer } from './peer.js';
+import { PEER, rawPeer, passiveOpen } from './peer.js';
 
-/** Open a passive connection from peer port `port` and take it to ESTABLISHED; returns the handle. */
+/** Open a passive connection from peer port `port` (ISN 100) and take it to ESTABLISHED; returns the handle. */
 function establish(p: ReturnType<typeof rawPeer>, l: number, port: number): number {
-  p.send({ flags: tcpw.SYN, seq: 100, srcPort: port });
-  const [sa] = p.take();
-  p.send({ flags: tcpw.ACK, seq: 101, ack: (sa.seq + 1) | 0, srcPort: port });
-  return p.stack.tcpAccept(l);
+  return passiveOpen(p, { l, port, isn: 100 }).c;
 }
 
 /** Close actively and finish the exchange so the slot sits in TIME-WAIT. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPair } from './pair.js';
+import { createPair, connectPair } from './pair.js';
 import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import { StackError } from '../../src/errno.js';
@@ -99,10 +99,7 @@ describe('why each segment was sent (stack.net.txReason)', () => {
       wa(buf, off, len);
     };
     p.link.b.write = (buf, off, len) => { whyB.push(p.b.net.txReason); wb(buf, off, len); };
-    const l = p.b.tcpListen(80, 2);
-    const c = p.a.tcpConnect(p.addrB, 80, 0);
-    let s = -1;
-    p.sim.runWhile(() => (s = p.b.tcpAccept(l)) < 0, p.now() + 5000);
+    const { c, s } = connectPair(p);
     dropNextFromA = true; // the first data segment is lost: the RTO resends it
     p.a.tcpWrite(c, new Uint8Array(10), 0, 10);
     p.sim.run(p.now() + 3000);

@@ -1,5 +1,5 @@
 /**
- * Sequence numbers wrap at 2^32 (RFC 9293 §3.4; REFERENCE.md bad input class 14): transfers
+ * Sequence numbers wrap at 2^32 (RFC 9293 §3.4; bad-input class 14, docs/BAD-INPUT.md): transfers
  * whose ISNs sit just below 2^32, in both directions, over a lossy line so that
  * retransmission, the assembler and the window all cross the wrap.
  */

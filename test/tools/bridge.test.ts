@@ -20,8 +20,8 @@ import { openSerialHal } from '../../hal/serialport.js';
 import type { SerialHal } from '../../hal/serialport.js';
 import { createStack } from '../../src/stack.js';
 import { startApp } from '../../firmware/app.js';
-import { ptyPair } from '../hal/pty.js';
-import type { PtyPair } from '../hal/pty.js';
+import { ptyPair } from '../../tools/lab.js';
+import type { PtyPair } from '../../tools/lab.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -1,12 +1,14 @@
 /**
- * tools/slipstack.ts, the command: --help on every subcommand, one-line errors (exit 2 for
- * bad options; exit 1 for a missing device, a permission error, a busy port), and the
- * serial-port commands against a board: `ping` and `start --port` talk to a slipstack stack
- * running the demo app in this process on the other end of a socat pty pair.
+ * tools/slipstack.ts, the command, run as users run it (the bundle dist/slipstack.mjs, built
+ * here first): --help on every subcommand, one-line errors (exit 2 for bad options, negative
+ * numbers included; exit 1 for a missing device, a permission error, a busy port, a capture
+ * that cannot be written), and the serial-port commands against a board: `ping` and
+ * `start --port` talk to a slipstack stack running the demo app in this process on the other
+ * end of a socat pty pair.
  */
-import { describe, it, expect, afterEach } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, existsSync } from 'node:fs';
+import { describe, it, expect, afterEach, beforeAll } from 'vitest';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSerialHal } from '../../hal/serialport.js';
@@ -14,16 +16,15 @@ import type { SerialHal } from '../../hal/serialport.js';
 import { createStack } from '../../src/stack.js';
 import type { Stack } from '../../src/stack.js';
 import { startApp, DEFAULT_CONFIG } from '../../firmware/app.js';
-import { ptyPair, hasSocat } from '../hal/pty.js';
-import type { PtyPair } from '../hal/pty.js';
+import { ptyPair, hasSocat } from '../../tools/lab.js';
+import type { PtyPair } from '../../tools/lab.js';
 
-/**
- * The command as users run it: the bundle `npm test` builds first (dist/slipstack.mjs), which
- * starts in a fraction of a second; tsx only when it is missing. Twelve tsx processes at once
- * each compiling the sources took over 30 s on a loaded 2-core machine.
- */
-const BUNDLE = join('dist', 'slipstack.mjs');
-const COMMAND: [string, string[]] = existsSync(BUNDLE) ? [process.execPath, [BUNDLE]] : [join('node_modules', '.bin', 'tsx'), ['tools/slipstack.ts']];
+const CLI = join(process.cwd(), 'dist', 'slipstack.mjs');
+
+beforeAll(() => {
+  // The bundle, fresh (the build writes it atomically, so a concurrent build is harmless).
+  execFileSync(process.execPath, ['build.mjs', '--only=slipstack', '--quiet'], { stdio: 'inherit' });
+}, 120_000);
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
 interface Run {
@@ -33,14 +34,15 @@ interface Run {
 }
 
 /** Run the command without blocking this process (a board here may have to answer it). */
-function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
+function run(args: string[], opts: { uid?: number; gid?: number; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(COMMAND[0], [...COMMAND[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const t = setTimeout(() => p.kill('SIGKILL'), 30000);
+    // A budget for a loaded machine, not a figure the tests assert.
+    const t = setTimeout(() => p.kill('SIGKILL'), 60000);
     p.on('error', reject);
     p.on('close', (code) => {
       clearTimeout(t);
@@ -113,9 +115,60 @@ describe('slipstack command: help and option errors', () => {
       [['bridge', '--port', '/dev/ttyS0', '--tun', 'tun0', '--loss', '2'], /--loss must be a number in 0\.\.1/],
       [['start', '--port', '/dev/ttyS0', '--loss', '0.1'], /--loss only applies to the simulation/],
       [['frobnicate'], /unknown command "frobnicate"/],
+      // Negative numbers get the range message, not parseArgs' "argument is ambiguous".
+      [['start', '--count', '-1'], /^slipstack: --count must be a number in 1\.\.100000, got "-1"$/],
+      [['start', '--mtu', '-296'], /^slipstack: --mtu must be a number in 68\.\.1500, got "-296"$/],
+      [['start', '--latency', '-0.5'], /^slipstack: --latency must be a number in 0\.\.60000, got "-0\.5"$/],
+      [['ping', '192.168.190.2', '--port', '/dev/ttyS0', '--count', '-3'], /^slipstack: --count must be a number in 1\.\.1000000, got "-3"$/],
+      [['ping', '192.168.190.2', '--port', '/dev/ttyS0', '--interval', '-Infinity'], /^slipstack: --interval must be a number in 1\.\.3600000, got "-Infinity"$/],
+      [['bridge', '--port', '/dev/ttyS0', '--tun', 'tun0', '--loss', '-1'], /^slipstack: --loss must be a number in 0\.\.1, got "-1"$/],
+      // A dash that is not a number is still refused as before.
+      [['start', '--pcap', '-x'], /argument is ambiguous.*slipstack start --help/],
     ];
     const results = await Promise.all(cases.map((c) => run(c[0])));
     results.forEach((r, i) => expectOneLine(r, 2, cases[i][1]));
+  });
+});
+
+describe('slipstack command: a capture that cannot be written', () => {
+  it('fails in one line with exit 1 before any traffic, and creates no directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipstack-cli-'));
+    try {
+      const missing = join(dir, 'no', 'such', 'folder');
+      const pcap = join(missing, 'x.pcap');
+      const msg = 'slipstack: cannot write the capture ' + pcap + ': no such directory ' + missing;
+      // The simulation, and a real port: the capture is checked before the port is opened.
+      const [sim, port] = await Promise.all([
+        run(['start', '--pcap', pcap]),
+        run(['start', '--port', '/dev/ttyNOPE' + process.pid, '--pcap', pcap]),
+      ]);
+      expectOneLine(sim, 1, msg);
+      expect(sim.stdout).toBe('');
+      expectOneLine(port, 1, msg);
+      expect(existsSync(join(dir, 'no'))).toBe(false);
+      // A file where the folder should be.
+      writeFileSync(join(dir, 'file'), '');
+      const under = join(dir, 'file', 'x.pcap');
+      expectOneLine(await run(['start', '--pcap', under]), 1, 'slipstack: cannot write the capture ' + under + ': ' + join(dir, 'file') + ' is not a directory');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes the default out/ (one level, in the current directory) and writes only the file there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipstack-cli-'));
+    try {
+      const r = await run(['start', '--count', '1'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'out', 'slipstack-start.pcap')).readUInt32LE(0)).toBe(0xa1b2c3d4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a negative value where the range allows one (bridge --seed -5 gets as far as the port)', async () => {
+    const dev = '/dev/ttyNOPE' + process.pid;
+    expectOneLine(await run(['bridge', '--port', dev, '--tun', 'sstnope1', '--seed', '-5']), 1, 'slipstack: cannot open ' + dev + ': no such device');
   });
 });
 

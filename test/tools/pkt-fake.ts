@@ -1,5 +1,5 @@
 /**
- * A small scripted fake of the stack's TCP API (spec: tcp-api.md), for testing the
+ * A small scripted fake of the stack's TCP API (src/stack.ts), for testing the
  * packetdrill runner before (and independently of) the real TCP: one listener, one
  * connection, in-order data only, SYN(-ACK) retransmission on a doubling timer, RSTs for
  * closed ports. It speaks through the same HAL path as the real stack (SLIP in, SLIP out) and

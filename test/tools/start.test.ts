@@ -7,15 +7,15 @@ import { runStart, START_DEFAULTS } from '../../tools/start.js';
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 
-function withTmp<T>(f: (dir: string) => T): T {
+async function withTmp<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'slipstack-start-'));
-  try { return f(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+  try { return await f(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
 describe('npm start (the simulated board)', () => {
-  it('pings 4 times with RTTs that agree with the link model, echoes UDP, and writes a pcap', () => withTmp((dir) => {
+  it('pings 4 times with RTTs that agree with the link model, echoes UDP, and writes a pcap', () => withTmp(async (dir) => {
     const lines: string[] = [];
-    const r = runStart({ ...START_DEFAULTS, pcap: join(dir, 's.pcap') }, (l) => lines.push(l));
+    const r = await runStart({ ...START_DEFAULTS, pcap: join(dir, 's.pcap') }, (l) => lines.push(l));
     expect(r.pings).toHaveLength(4);
     for (const p of r.pings) {
       expect(p.intact).toBe(true);
@@ -39,31 +39,31 @@ describe('npm start (the simulated board)', () => {
     expect(file.readUInt32LE(20)).toBe(101); // LINKTYPE_RAW
   }));
 
-  it('reports lost pings on a lossy line and stays deterministic by seed', () => withTmp((dir) => {
+  it('reports lost pings on a lossy line and stays deterministic by seed', () => withTmp(async (dir) => {
     const run = () => runStart({ ...START_DEFAULTS, count: 20, loss: 0.3, seed: 42, pcap: join(dir, 'l.pcap') }, () => {});
-    const a = run();
-    const b = run();
+    const a = await run();
+    const b = await run();
     const lost = a.pings.filter((p) => p.rtt < 0).length;
     expect(lost).toBeGreaterThan(0);
     expect(lost).toBeLessThan(20);
     expect(b.pings).toEqual(a.pings);
   }));
 
-  it('carries a 1472-byte ping at MTU 1500, and longer frames take longer', () => withTmp((dir) => {
-    const r = runStart({ ...START_DEFAULTS, count: 1, size: 1472, mtu: 1500, pcap: join(dir, 'b.pcap') }, () => {});
+  it('carries a 1472-byte ping at MTU 1500, and longer frames take longer', () => withTmp(async (dir) => {
+    const r = await runStart({ ...START_DEFAULTS, count: 1, size: 1472, mtu: 1500, pcap: join(dir, 'b.pcap') }, () => {});
     expect(r.pings[0].intact).toBe(true);
     expect(r.pings[0].rtt).toBeGreaterThan(2 * 1502 * 10 / 115.2);
     expect(Math.abs(r.pings[0].rtt - r.pings[0].model)).toBeLessThan(0.01);
   }));
 
-  it('writes a capture that tshark reads with zero warnings or errors, checksum validation on', () => withTmp((dir) => {
+  it('writes a capture that tshark reads with zero warnings or errors, checksum validation on', () => withTmp(async (dir) => {
     if (!hasTshark) {
       if (process.env.CI === 'true') throw new Error('tshark is missing under CI=true: .ci/run must install it');
       console.warn('skipping the tshark check: tshark is not installed (apt-get install tshark)');
       return;
     }
     const pcap = join(dir, 't.pcap');
-    runStart({ ...START_DEFAULTS, size: 200, pcap }, () => {});
+    await runStart({ ...START_DEFAULTS, size: 200, pcap }, () => {});
     const expert = execFileSync('tshark', ['-r', pcap, '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE',
       '-q', '-z', 'expert,note'], { encoding: 'utf8' });
     expect(expert).not.toMatch(/^(Errors|Warns|Warnings) \(\d+\)/m);

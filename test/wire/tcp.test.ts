@@ -207,7 +207,7 @@ describe('TCP malformed input', () => {
   });
 });
 
-describe('TCP options (REFERENCE.md bad-input classes 1-6)', () => {
+describe('TCP options (bad-input classes 1-6, docs/BAD-INPUT.md)', () => {
   it('class 1: option length 0 or 1 is an error, never a loop', () => {
     for (const kind of [2, 3, 4, 8, 30, 0xfe]) {
       expect(parse(seg([kind, 0, 0, 0])).e).toBe(ERR_OPTION);

@@ -1,11 +1,11 @@
 /**
- * `npm run pkt -- [options] file.pkt|dir ...` (package.json: `"pkt": "tsx tools/pkt/cli.ts"`):
+ * `npm run pkt -- [options] <script>.pkt|dir ...` (package.json: `"pkt": "tsx tools/pkt/cli.ts"`):
  * run packetdrill-format scripts against slipstack (tools/pkt/run.ts).
  *
- * Output: one line per script, `PASS file.pkt (N lines, M ignored)`,
- * `FAIL file.pkt:LINE <what>: expected ... vs actual ...` followed by the last lines of the
- * ladder (what was sent and received, with times), `UNSUPPORTED file.pkt:LINE <feature>`,
- * or `OS-CHOICE file.pkt:LINE <choice>: <divergence>` (a syntax error is a FAIL with
+ * Output: one line per script, `PASS <script>.pkt (N lines, M ignored)`,
+ * `FAIL <script>.pkt:LINE <what>: expected ... vs actual ...` followed by the last lines of the
+ * ladder (what was sent and received, with times), `UNSUPPORTED <script>.pkt:LINE <feature>`,
+ * or `OS-CHOICE <script>.pkt:LINE <choice>: <divergence>` (a syntax error is a FAIL with
  * `syntax:`); the ignored statements and the notes are listed under their script; then one
  * JSON line `{"passed":N,"failed":M,"unsupported":U,"osChoice":O,"ignored":K,"scripts":T}`.
  * With `--summary` the per-script lines give way to a table by directory (scripts, parsed,
@@ -17,6 +17,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { joinNegativeValues } from '../args.js';
 import { runScript } from './run.js';
 import type { RunOptions, RunResult } from './run.js';
 
@@ -63,7 +64,7 @@ function collect(p: string, out: string[]): void {
  * (receive buffers capped at 65535: slipstack does not scale windows).
  */
 export const HOSTS: Record<string, Record<string, number>> = {
-  // Linux: TCP_DELACK_MIN 40 ms; gtests/net/common/defaults.sh sets tcp_wmem's default to 256 KiB.
+  // Linux: TCP_DELACK_MIN 40 ms; the packetdrill suite's defaults script sets tcp_wmem's default to 256 KiB.
   linux: { mtu: 1500, tcpAckDelay: 40, tcpRcvBuf: 65535, tcpSndBuf: 262144 },
   // FreeBSD: net.inet.tcp.delacktime 100 ms, recvspace 65536, sendspace 32768.
   freebsd: { mtu: 1500, tcpAckDelay: 100, tcpRcvBuf: 65535, tcpSndBuf: 32768 },
@@ -149,13 +150,14 @@ function commonRoot(paths: string[]): string {
 export function pktMain(argv: string[], print: (line: string) => void, base?: RunOptions): number {
   let parsed;
   try {
+    const options = {
+      strict: { type: 'boolean' }, tolerance: { type: 'string' }, 'remote-isn': { type: 'string' },
+      define: { type: 'string', multiple: true }, config: { type: 'string', multiple: true }, host: { type: 'string' },
+      summary: { type: 'boolean' }, ladder: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    } as const;
     parsed = parseArgs({
-      args: argv,
-      options: {
-        strict: { type: 'boolean' }, tolerance: { type: 'string' }, 'remote-isn': { type: 'string' },
-        define: { type: 'string', multiple: true }, config: { type: 'string', multiple: true }, host: { type: 'string' },
-        summary: { type: 'boolean' }, ladder: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
+      args: joinNegativeValues(argv, options),
+      options,
       allowPositionals: true,
       strict: true,
     });

@@ -71,7 +71,7 @@ import * as C from '../../src/tcp/constants.js';
 import { parseScript, PktSyntaxError, formatOption } from './parse.js';
 import type { CallStatement, PacketStatement, SegmentSpec, Statement, TcpOption, Script, IpInfo } from './parse.js';
 
-/** The part of the Stack's TCP API (spec: tcp-api.md) the runner drives. */
+/** The part of the Stack's TCP API (src/stack.ts) the runner drives. */
 export interface TcpStack {
   poll(now: number): number;
   tcpListen(port: number, backlog: number): number;
@@ -163,12 +163,12 @@ const MAX_POLLS_AT_ONE_TIME = 1000;
 const O_RDWR = 0x2;
 const O_NONBLOCK = 0x800;
 
-/** Runner defaults for the stack configuration (tcp-behaviour.md), used for keys the config knows. */
+/** Runner defaults for the stack configuration, which every script assumes unless its `// slipstack:` line says otherwise (used for keys the config knows). */
 export const RUNNER_CONFIG: Record<string, number | string | boolean> = {
   addr: LOCAL_ADDR, mtu: 296, tcpRcvBuf: 1024, tcpSndBuf: 1024, tcpAckDelay: 0, msl: 120000, tcpFinWait2Timeout: 60000,
 };
 
-/** Header keys that are spelled two ways (`tcpMsl` in pkt.md, `msl` in the config). */
+/** Header keys that are spelled two ways (`tcpMsl` in a script's `// slipstack:` line, `msl` in the config). */
 const CONFIG_ALIASES: Record<string, string> = { tcpMsl: 'msl', msl: 'tcpMsl' };
 
 /** Linux errno names for the codes src/tcp/constants.ts uses, and the others scripts name. */
@@ -247,7 +247,7 @@ const HOST_SETTINGS: [RegExp, (v: string) => [string, number | boolean] | null][
   [/^net\.inet\.tcp\.syncookies$/, (v) => ['tcpSynCookies', v !== '0']],
 ];
 
-/** `name=value` pairs set by a shell command (`sysctl -w a=b`, `set_sysctls.py /proc/sys/net/ipv4/x=y`). */
+/** `name=value` pairs set by a shell command (`sysctl -w a=b`, or the suite's sysctl-setting script with `/proc/sys/net/ipv4/x=y`). */
 export function sysctlsOf(command: string): [string, string][] {
   const out: [string, string][] = [];
   const re = /(?:sysctl\s+(?:-[a-z]+\s+)*|\/proc\/sys\/)([a-z0-9_./]+)=("[^"]*"|[^\s`\\]+)/g;

@@ -7,10 +7,10 @@
  * closures) is made in `createWorkload`; `pings(n)` and `udpEchoes(n)` then allocate nothing
  * of their own, so any garbage collection during them is the stack's (or the link's) fault.
  */
-import { createLink, Sim } from '../../hal/loopback.js';
-import { createStack } from '../../src/stack.js';
-import { startApp } from '../../firmware/app.js';
-import { parseAddr } from '../../src/wire/ipv4.js';
+import { createLink, Sim } from '../hal/loopback.js';
+import { createStack } from '../src/stack.js';
+import { startApp } from '../firmware/app.js';
+import { parseAddr } from '../src/wire/ipv4.js';
 
 export interface Workload {
   /** Run n ping round trips; returns how many replies came back. */

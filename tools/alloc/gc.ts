@@ -1,6 +1,7 @@
 /**
  * Count V8 garbage collections (PerformanceObserver 'gc' entries) while a function runs, after
- * a forced collection. Runs inside the child processes of the zero-allocation tests (--expose-gc).
+ * a forced collection. Runs inside the child processes (--expose-gc) of the zero-allocation tests
+ * and of `npm run bench:host`.
  */
 /** Count GC entries while f runs; resolves after the observer had its turn to report. */
 export function countGcs(f: () => unknown): Promise<{ result: unknown; gcs: number; kinds: string[] }> {

@@ -8,9 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { runEpisode, episodeArb, newCoverage } from '../test/tcp/fuzz.js';
-import { STATE_NAMES } from '../src/tcp/constants.js';
-import * as stats from '../src/stats.js';
+import { runEpisode, episodeArb, newCoverage } from './fuzz.js';
+import { STATE_NAMES } from '../../src/tcp/constants.js';
+import * as stats from '../../src/stats.js';
 
 const { values } = parseArgs({
   options: {

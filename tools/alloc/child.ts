@@ -1,6 +1,7 @@
 /**
  * Run a workload file in a child Node process with a small young generation, after bundling
- * it with esbuild, and return the JSON line it prints last. Shared by the zero-allocation tests.
+ * it with esbuild, and return the JSON line it prints last. Shared by the zero-allocation tests
+ * (test/alloc/, test/tcp/) and `npm run bench:host` (bench/host.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
