@@ -1,10 +1,12 @@
 // The in-engine driver: exchanges between the peer (peer.js) and the board bundle running in
-// the same interpreter, for the engine tests and bench/board.ts. Plain ES5, as peer.js.
+// the same interpreter, for the JerryScript engine test and bench/board.ts (and, in Node, for
+// test/bench/engines/peer.test.ts). Plain ES5, as peer.js. (On Espruino the host drives the
+// same exchanges instead: espruino-measure.ts.)
 //
-// The engine glue (bench/engines/espruino.ts or jerry.ts) defines, before this file runs:
+// The glue (JERRY_GLUE in bench/engines/jerry.ts) defines, before this file runs:
 //   __makeChunks(bytes, size) -> what one serial read hands the board, split every `size`
-//                               octets (0: the whole frame), in the form the runtime uses
-//                               (8-bit strings on Espruino, Uint8Arrays on Kaluma)
+//                               octets (0: the whole frame): fresh Uint8Arrays, as Kaluma's
+//                               UART hands them over
 //   __deliverChunks(chunks)   -> call the board's serial 'data' listeners with each chunk
 //   __takeOutput()            -> the byte arrays the board wrote since the last call
 //   __tick(ms)                -> move the virtual clock on (and run due timers where the glue can)

@@ -11,8 +11,9 @@
  *
  * Contract: make an EspruinoMeasure on a session started with `count: true` that ran
  * installVirtualClock, loaded the bundle and loadFeeder. Each call that measures adds one
- * label to `labels`, in the order of the plugin's windows. Calls resolve with whether the
- * board answered as it should.
+ * label to `labels` per window, in the order of the plugin's windows (a chunked delivery adds
+ * its dry run, label~dry, right after it). Calls resolve with whether the board answered as
+ * it should.
  */
 import type { EspruinoSession } from './espruino.js';
 import { nodePeer, packets } from './peer-node.js';
@@ -40,10 +41,21 @@ export class EspruinoMeasure {
     this.peer = nodePeer();
   }
 
-  /** Deliver a packet (SLIP-framed), measured under `label` if given; the board's packets back. */
+  /**
+   * Deliver a packet (SLIP-framed), measured under `label` if given; the board's packets back.
+   * A measured chunked delivery is followed by its dry run (window label+'~dry', to subtract:
+   * the chunks are cut inside the window, see ESPRUINO_GLUE).
+   */
   async send(pkt: Uint8Array, chunk: number, label: string | null): Promise<Uint8Array[]> {
-    const out = await this.s.feed(this.peer.slip(pkt), chunk, label !== null);
-    if (label !== null) this.labels.push(label);
+    const frame = this.peer.slip(pkt);
+    const out = await this.s.feed(frame, chunk, label !== null);
+    if (label !== null) {
+      this.labels.push(label);
+      if (chunk > 0) {
+        await this.s.feed(frame, chunk, true, true);
+        this.labels.push(label + '~dry');
+      }
+    }
     return packets(this.peer, out);
   }
 

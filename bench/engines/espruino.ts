@@ -25,11 +25,13 @@
  *   duration by a counter (removed again, so memory readings afterwards see the board's own
  *   state only); it resolves with the number of frames the board wrote. It needs no pty and no
  *   wall-clock waits: the run costs only the board's own work.
- * - For instruction counts (`count: true`, qemu's plugin insn.c): `installVirtualClock()`
- *   (BEFORE loading) replaces getTime with a virtual clock and E.hwRand with a constant and
- *   captures Serial1's output, so the board's behaviour and its work no longer depend on
- *   wall-clock time or chance; `loadDriver()` then loads peer.js and drive.js from Storage.
- *   Windows are opened and closed inside single typed lines, never across an idle REPL.
+ * - For instruction counts (`count: true`, qemu's plugin insn.c; windows toggled at E.clip's
+ *   entry, the emulated flash counted apart): `installVirtualClock()` (BEFORE loading)
+ *   replaces getTime with a virtual clock and E.hwRand with a constant and captures Serial1's
+ *   output, so the board's behaviour and its work no longer depend on wall-clock time or
+ *   chance; `loadFeeder()` then loads the feeder (ESPRUINO_GLUE) from Storage, and `feed(bytes,
+ *   chunk, measure)` hands the board bytes the host made (espruino-measure.ts) and returns
+ *   what it wrote. Windows open and close inside single typed lines, never across an idle REPL.
  * - `stop()` quits the engine (`quit()`, SIGKILL after a grace period), deletes the directory,
  *   and returns the instruction windows when counting. Callers stop in a `finally`.
  */
@@ -260,19 +262,25 @@ export class EspruinoSession {
     if (/error/i.test(text)) throw new Error('Serial1.setup failed: ' + text);
   }
 
-  /** Run the bundle from Storage, as a board does at boot from flash. */
-  async loadFromStorage(name: string = STORAGE_NAME, ms = 300_000): Promise<LoadResult> {
-    const output = await this.run('eval(require("Storage").read(' + q(name) + '))', ms);
+  /**
+   * Run the bundle from Storage, as a board does at boot from flash; with `measure` (counting
+   * sessions) inside an instruction window.
+   */
+  async loadFromStorage(name: string = STORAGE_NAME, ms = 300_000, measure = false): Promise<LoadResult> {
+    const code = 'eval(require("Storage").read(' + q(name) + '))';
+    const output = await this.run(measure ? 'E.clip(0,0,0);' + code + ';E.clip(0,0,0)' : code, ms);
     return { up: /slipstack: \S+ up/.test(output), oom: output.includes(OOM_TEXT), output };
   }
 
   /**
    * Send the bundle's text through the REPL as a RAM upload does (`espruino -p PORT file`,
    * the Web IDE's "Send to RAM"): one line, echo off, in 256-octet writes 20 ms apart.
-   * Returns what the engine printed (Espruino can corrupt bulk REPL input, engines README;
-   * the outcome is reported, not asserted).
+   * Resolves with what the engine printed; never rejects on the engine's failure (the outcome
+   * is reported, not asserted: Espruino can also corrupt bulk REPL input, engines README).
+   * After a failure the REPL may be left inside an unfinished statement: two Ctrl-C clear it;
+   * `responsive` says whether the REPL answered afterwards (on the 2,630 layout it did not).
    */
-  async uploadToRam(code: string, ms = 300_000): Promise<LoadResult> {
+  async uploadToRam(code: string, ms = 30_000): Promise<LoadResult & { responsive: boolean }> {
     const from = this.out.length;
     const line = Buffer.from('\x10' + code.replace(/\n/g, ' ') + '\n', 'latin1');
     for (let i = 0; i < line.length && !this.exited; i += 256) {
@@ -281,13 +289,15 @@ export class EspruinoSession {
     }
     const tag = '@@R' + ++this.seq + '@@';
     this.type('print(' + q(tag.slice(0, 3)) + '+' + q(tag.slice(3)) + ')');
-    try {
-      await this.waitFor((t) => t.indexOf(tag, from) >= 0, ms, 'the end of the RAM upload');
-    } catch (e) {
-      if (!this.exited) throw e;
+    let done = await this.waitFor((t) => t.indexOf(tag, from) >= 0, ms, 'the end of the RAM upload').then(() => true, () => false);
+    if (!done && !this.exited) {
+      this.proc.stdin!.write('\x03\x03');
+      await new Promise((r) => setTimeout(r, 500));
+      this.type('print(' + q(tag.slice(0, 3)) + '+' + q(tag.slice(3)) + ')');
+      done = await this.waitFor((t) => t.indexOf(tag, from) >= 0, 15_000, 'the REPL after a RAM upload').then(() => true, () => false);
     }
     const output = this.out.slice(from);
-    return { up: /slipstack: \S+ up/.test(output), oom: output.includes(OOM_TEXT), output };
+    return { up: /slipstack: \S+ up/.test(output), oom: output.includes(OOM_TEXT), output, responsive: done };
   }
 
   /**
@@ -328,11 +338,12 @@ export class EspruinoSession {
    * every `chunk` octets (0: one piece), inside an instruction window when `measure`; resolves
    * with what the board wrote meanwhile (the capture of installVirtualClock), one byte array
    * per write. The bytes travel in a file the engine reads itself, not through the REPL.
+   * `dry` runs the same delivery loop with a listener that does nothing (ESPRUINO_GLUE).
    */
-  async feed(bytes: Uint8Array, chunk: number, measure: boolean): Promise<Uint8Array[]> {
+  async feed(bytes: Uint8Array, chunk: number, measure: boolean, dry = false): Promise<Uint8Array[]> {
     const file = join(this.dir, 'in' + ++this.seq + '.bin');
     writeFileSync(file, bytes);
-    const text = await this.run('__feed(' + q(file) + ',' + bytes.length + ',' + chunk + ',' + (measure ? 1 : 0) + ')');
+    const text = await this.run('__feed(' + q(file) + ',' + bytes.length + ',' + chunk + ',' + (measure ? 1 : 0) + ',' + (dry ? 1 : 0) + ')');
     rmSync(file, { force: true });
     if (text.includes(OOM_TEXT)) throw new Error('the board ran out of memory: ' + text.slice(0, 400));
     if (!text.includes('@@FED')) throw new Error('feed did not complete: ' + text.slice(0, 400));
@@ -366,31 +377,38 @@ export class EspruinoSession {
 }
 
 /**
- * The feeder on Espruino: `__feed(path, n, chunk, measure)` reads n octets from a host file
- * (E.openFile), splits them every `chunk` octets into the 8-bit strings Serial1 'data' hands
- * over, calls the board's listener with each, directly (synchronously, no IO queue), inside an
- * instruction window when `measure` (E.clip's entry toggles it, insn.c), then prints what the
- * board wrote (`@@O base64` per write) and `@@FED`. Everything but the listener calls happens
- * outside the window. `__dump()` prints pending output alone.
+ * The feeder on Espruino: `__feed(path, n, chunk, measure, dry)` reads n octets from a host
+ * file (E.openFile) and calls the board's Serial1 'data' listener directly (synchronously, no
+ * IO queue) with them: whole, or cut every `chunk` octets into the 8-bit strings a serial read
+ * hands over. With `measure` the calls sit inside an instruction window (E.clip's entry toggles
+ * it, insn.c). Chunks are cut inside the window, one `substr` before each call: a list of
+ * them made beforehand would hold two JsVars per chunk, and the board's TCP path runs out of
+ * memory with that much less free. So a chunked delivery is followed by a `dry` one: the same
+ * loop with a listener that does nothing, whose window is subtracted. Then it prints what the
+ * board wrote (`@@O base64` per write) and `@@FED`. `__dump()` prints pending output alone.
  */
 export const ESPRUINO_GLUE = `
 var __dump = function () {
   for (var i = 0; i < __out.length; i++) print("@@O " + btoa(E.toString(__out[i])));
   __out = [];
 };
-var __feed = function (path, n, chunk, measure) {
+var __nop = function (d) {};
+var __feed = function (path, n, chunk, measure, dry) {
   var f = E.openFile(path, "r"), s = n ? f.read(n) : "";
   f.close();
-  var ch = [];
-  if (!s.length) ch = [];
-  else if (!chunk) ch.push(s);
-  else for (var i = 0; i < s.length; i += chunk) ch.push(s.substr(i, chunk));
   var h = Serial1["#ondata"];
   if (Array.isArray(h)) h = h[0];
-  if (measure) E.clip(0, 0, 0);
-  for (var j = 0; j < ch.length; j++) h(ch[j]);
-  if (measure) E.clip(0, 0, 0);
-  ch = undefined;
+  if (dry) h = __nop;
+  if (!chunk) {
+    if (measure) E.clip(0, 0, 0);
+    if (s.length) h(s);
+    if (measure) E.clip(0, 0, 0);
+  } else {
+    if (measure) E.clip(0, 0, 0);
+    for (var i = 0; i < s.length; i += chunk) h(s.substr(i, chunk));
+    if (measure) E.clip(0, 0, 0);
+  }
+  s = undefined;
   __dump();
   print("@@FED");
 };

@@ -23,6 +23,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasSocat } from './pty.js';
 
 /** The repository root. */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,11 +96,6 @@ export function qemuPath(): string | null {
   return qemuCache;
 }
 
-/** True when socat (the pty pair for Serial1) is installed. */
-export function hasSocat(): boolean {
-  return spawnSync('socat', ['-V']).status === 0;
-}
-
 /** True when a C compiler for the plugin is installed. */
 export function hasCc(): boolean {
   return spawnSync('gcc', ['--version']).status === 0;
@@ -122,7 +118,7 @@ export function engineSkipReason(needs: Needs): string | null {
   if (needs.jerry !== undefined && jerryPath(needs.jerry) === null) {
     missing.push(needs.jerry + ' (in ' + (process.env.SLIPSTACK_JERRY || defaultEngineDir()) + ', or set SLIPSTACK_JERRY)');
   }
-  if (needs.socat && !hasSocat()) missing.push('socat (apt-get install socat)');
+  if (needs.socat && !hasSocat) missing.push('socat (apt-get install socat)');
   return missing.length === 0 ? null : 'missing ' + missing.join(', ');
 }
 

@@ -1,6 +1,7 @@
-// The in-engine measurements of bench/board.ts (and the engine tests), on top of peer.js and
-// drive.js. Plain ES5, as they are. Every measured window is labelled (drive.js D.labels), so
-// the host can pair the plugin's window counts with what they measured.
+// The in-engine measurements of bench/board.ts on JerryScript (and the engine tests), on top of
+// peer.js and drive.js. Plain ES5, as they are. Every measured window is labelled (drive.js
+// D.labels), so the host can pair the plugin's window counts with what they measured. On
+// Espruino the host runs the same measurements (espruino-measure.ts, the same payloads).
 var makeMeasure = function (peer, D) {
   var M = {};
   var seq = 1;
@@ -73,6 +74,21 @@ var makeMeasure = function (peer, D) {
       __tick(5);
     }
     return ok;
+  };
+
+  // JerryScript only: wall time of n pings of `size` octets (one prebuilt frame, handed to the
+  // UART listener as a fresh copy each time, as a Kaluma UART read hands a new Uint8Array), in
+  // ms by Date.now(); the replies are counted, not decoded. Returns [ms, replies]. Meaningful
+  // only without the instruction plugin (Date.now() is its window toggle).
+  M.timePings = function (n, size) {
+    var frame = peer.slip(peer.echoRequest(0x5353, seq++ & 0xffff, M.data(size)));
+    var replies = 0;
+    var t0 = Date.now();
+    for (var i = 0; i < n; i++) {
+      __toBoard(frame.slice());
+      replies += __takeOutput().length;
+    }
+    return [Date.now() - t0, replies];
   };
 
   return M;

@@ -1,20 +1,22 @@
-// The in-engine peer: the host end of the SLIP line, written to run INSIDE the board's own
-// interpreter (Espruino 2v29 and JerryScript 2.4), for the harness in bench/engines/.
+// The peer: the host end of the SLIP line, written to run INSIDE a board's own interpreter
+// (JerryScript 2.4 and 3.0; it also runs on Espruino 2v29) and in Node (peer-node.ts), for the
+// harness in bench/engines/.
 //
 // Why in the engine: JerryScript's command line has no IO at all, and the instruction counts
 // of bench/board.ts must come from runs that never wait for the outside world; so the peer
 // sits in the same realm as the board and hands it bytes by calling its serial 'data'
-// listener directly. It is written from the RFCs (RFC 1055 SLIP, RFC 791 IPv4, RFC 1071
-// checksum, RFC 792 ICMP echo, RFC 768 UDP, RFC 9293 TCP), independently of src/wire, so a
-// bug shared by the stack's encoder and decoder cannot hide; and it is small, so it barely
-// moves the board's heap figures. It is a deliberately simple TCP client: the line between
-// peer and board is lossless and in order, so it never retransmits; it ACKs every segment
-// that carries data or FIN, and sends only what the board's window allows.
+// listener directly (drive.js). On Espruino it runs in Node instead and the host hands the
+// bytes over (espruino-measure.ts): there its ~550 JsVars would starve the board.
+// It is written from the RFCs (RFC 1055 SLIP, RFC 791 IPv4, RFC 1071 checksum, RFC 792 ICMP
+// echo, RFC 768 UDP, RFC 9293 TCP), independently of src/wire, so a bug shared by the stack's
+// encoder and decoder cannot hide; and it is small, so it barely moves the board's heap
+// figures. It is a deliberately simple TCP client: the line between peer and board is
+// lossless and in order, so it never retransmits; it ACKs every segment that carries data or
+// FIN, and sends only what the board's window allows.
 //
 // Plain ES5 plus typed arrays, every function defined before it is called (Espruino does not
-// hoist function declarations), `var` only. The harness prepends the glue that defines
-// `__deliver(bytes)` (hand framed bytes to the board) and arranges for every byte the board
-// writes to reach `peer.fromBoard(bytes)`.
+// hoist function declarations), `var` only. Frames in: `P.fromBoard(bytes)` with every byte
+// the board writes; `P.frames` then holds the decoded IP packets.
 var makePeer = function (hostAddr, boardAddr) {
   var P = {};
   P.host = hostAddr; // [a, b, c, d]
