@@ -462,21 +462,34 @@ async function benchKaluma(b: KalumaBundle): Promise<Record<string, unknown>> {
       j.determinism = { windows: d.length, maxDiff: Math.max(...d) };
     }
 
+    // Wall time is noisy (a shared machine, qemu's translation, the collector): three runs of
+    // n pings at each size, the fastest run of each counts.
     const n = QUICK ? 200 : 1000;
-    const timing = await jerryRun({ which, bundle: path, code: 'var peer = makePeer([192,168,190,1],[192,168,190,2]); var M = makeMeasure(peer, makeDriver(peer));\n' +
-      'print("@@t0 " + JSON.stringify(M.timePings(' + n + ', 0)));\nprint("@@t256 " + JSON.stringify(M.timePings(' + n + ', 256)));', peer: true });
-    const t = tagged(timing.stdout);
-    const t0 = t.t0 as [number, number];
-    const t256 = t.t256 as [number, number];
-    if (t0 && t256 && t0[1] === n && t256[1] === n) {
-      const us0 = (1000 * t0[0]) / n;
-      const us256 = (1000 * t256[0]) / n;
+    let best0 = Infinity;
+    let best256 = Infinity;
+    let failed = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const timing = await jerryRun({ which, bundle: path, code: 'var peer = makePeer([192,168,190,1],[192,168,190,2]); var M = makeMeasure(peer, makeDriver(peer));\n' +
+        'print("@@t0 " + JSON.stringify(M.timePings(' + n + ', 0)));\nprint("@@t256 " + JSON.stringify(M.timePings(' + n + ', 256)));', peer: true });
+      const t = tagged(timing.stdout);
+      const t0 = t.t0 as [number, number] | undefined;
+      const t256 = t.t256 as [number, number] | undefined;
+      if (!t0 || !t256 || t0[1] !== n || t256[1] !== n) {
+        failed = (timing.stdout + timing.stderr).slice(-300);
+        break;
+      }
+      best0 = Math.min(best0, t0[0]);
+      best256 = Math.min(best256, t256[0]);
+    }
+    if (failed === '') {
+      const us0 = (1000 * best0) / n;
+      const us256 = (1000 * best256) / n;
       const perOctet = (us256 - us0) / 256;
-      console.log('  time per ping, WALL time under qemu-i386 on this machine (not native): 0 octets ' + us0.toFixed(0) + ' us, 256 octets ' +
-        us256.toFixed(0) + ' us = ' + us0.toFixed(0) + ' us + ' + perOctet.toFixed(2) + ' us/octet (' + n + ' pings each)');
+      console.log('  time per ping, WALL time under qemu-i386 on this machine (not native; fastest of 3 runs of ' + n + '): 0 octets ' +
+        us0.toFixed(0) + ' us, 256 octets ' + us256.toFixed(0) + ' us = ' + us0.toFixed(0) + ' us + ' + perOctet.toFixed(2) + ' us/octet');
       j.timePerPingUs = { octets0: +us0.toFixed(1), octets256: +us256.toFixed(1), perOctet: +perOctet.toFixed(3), underQemu: true };
     } else {
-      console.log('  time per ping: failed ' + (timing.stdout + timing.stderr).slice(-300));
+      console.log('  time per ping: failed ' + failed);
     }
   }
   return json;
