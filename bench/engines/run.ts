@@ -87,10 +87,11 @@ export function parsePluginLog(text: string): PluginLog {
 
 let pluginPath: string | null = null;
 
-/** Compile the plugin (once per process); throws with gcc's message if it fails. */
+/** Compile the plugin (once per process, removed at exit); throws with gcc's message if it fails. */
 export function buildPlugin(): string {
   if (pluginPath !== null && existsSync(pluginPath)) return pluginPath;
   const dir = mkdtempSync(join(tmpdir(), 'slipstack-insn-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'insn.so');
   const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-o', out, join(REPO, 'bench', 'engines', 'insn.c')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error('gcc could not build the qemu plugin: ' + (r.error ? r.error.message : r.stderr));
