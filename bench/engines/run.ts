@@ -3,8 +3,8 @@
  * Running an engine binary under qemu-i386, optionally with the instruction-counting plugin
  * (bench/engines/insn.c), and reading what it printed.
  *
- * Contract: `buildPlugin()` compiles insn.c with gcc once per process into a temporary
- * directory and returns the .so path. `runEngine(o)` starts `qemu-i386 [-plugin ...] binary
+ * Contract: `buildPlugin()` compiles insn.c with gcc (once for all processes, see there) and
+ * returns the .so path. `runEngine(o)` starts `qemu-i386 [-plugin ...] binary
  * args` in `o.cwd`, holds its stdin open without writing (Espruino's Linux port reads garbage
  * from a closed stdin; engines README), resolves when the process exits or is killed after
  * `o.timeoutMs` (then `timedOut` is true), and returns stdout, stderr, the exit code, the
@@ -15,7 +15,8 @@
  * threads (Espruino's reader thread) depend on wall-clock time and are left out.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, qemuPath } from './locate.js';
@@ -87,14 +88,23 @@ export function parsePluginLog(text: string): PluginLog {
 
 let pluginPath: string | null = null;
 
-/** Compile the plugin (once per process, removed at exit); throws with gcc's message if it fails. */
+/**
+ * Compile the plugin with gcc, once: into the temporary directory under a name made from a
+ * hash of insn.c, so every process (test workers, the bench) reuses one build and a change
+ * of the source makes a new one. Written to a private name, then renamed. Throws with gcc's
+ * message if it fails.
+ */
 export function buildPlugin(): string {
   if (pluginPath !== null && existsSync(pluginPath)) return pluginPath;
-  const dir = mkdtempSync(join(tmpdir(), 'slipstack-insn-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const out = join(dir, 'insn.so');
-  const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-o', out, join(REPO, 'bench', 'engines', 'insn.c')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error('gcc could not build the qemu plugin: ' + (r.error ? r.error.message : r.stderr));
+  const src = join(REPO, 'bench', 'engines', 'insn.c');
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
+  const out = join(tmpdir(), 'slipstack-insn-' + hash + '.so');
+  if (!existsSync(out)) {
+    const tmp = out + '.' + process.pid + '.tmp';
+    const r = spawnSync('gcc', ['-shared', '-fPIC', '-O2', '-o', tmp, src], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error('gcc could not build the qemu plugin: ' + (r.error ? r.error.message : r.stderr));
+    renameSync(tmp, out);
+  }
   pluginPath = out;
   return out;
 }
