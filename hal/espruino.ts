@@ -73,19 +73,13 @@ function sum16Espruino(buf: Uint8Array, off: number, len: number): number {
 }
 
 /**
- * Copy with `Uint8Array.prototype.set`, natively. An overlapping copy inside one buffer
- * towards higher addresses is done backwards in JavaScript instead, because whether
- * Espruino's `set` copies front to back there is not documented (it is rare in the stack).
+ * Copy with `Uint8Array.prototype.set`, natively, front to back (src/native.ts: a copy only
+ * ever moves bytes down inside one buffer, which a front-to-back copy does right). No
+ * `dst.buffer === src.buffer` test: Espruino compares ArrayBuffers by content, and with an
+ * 8 KB ring arena that comparison ran the Pico out of JsVars.
  */
 function copyEspruino(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  if (len <= 0) return;
-  const d = dst.byteOffset + dstOff;
-  const s = src.byteOffset + srcOff;
-  if (dst.buffer === src.buffer && d > s && d < s + len) {
-    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
-    return;
-  }
-  dst.set(new Uint8Array(src.buffer, s, len), dstOff);
+  if (len > 0) dst.set(new Uint8Array(src.buffer, src.byteOffset + srcOff, len), dstOff);
 }
 
 /** Build the Espruino HAL on `serial` (normally `Serial1`) at `baud` bits per second. */

@@ -35,7 +35,9 @@ export function port(what: string, p: number): number {
  * range past the end is EINVAL: reading past it would send zeros the application never wrote.
  */
 export function range(what: string, buf: Uint8Array, off: number, len: number): void {
-  if (buf === null || typeof buf !== 'object' || typeof buf.byteLength !== 'number' || (buf as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT !== 1) {
+  // An array of octets: a typed array whose length in elements equals its length in octets
+  // (Espruino has no BYTES_PER_ELEMENT on instances).
+  if (buf === null || typeof buf !== 'object' || typeof buf.byteLength !== 'number' || buf.length !== buf.byteLength) {
     throw new StackError(EINVAL, what + ': data must be a Uint8Array');
   }
   intIn(what, 'offset', off, 0, buf.length, EINVAL);

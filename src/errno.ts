@@ -48,12 +48,24 @@ export function errnoName(code: number): string {
   }
 }
 
-/** Thrown for misuse of the API, never for anything a packet does. `code` is an errno. */
-export class StackError extends Error {
+/**
+ * Thrown for misuse of the API, never for anything a packet does. `code` is an errno.
+ *
+ * Not `extends Error`: Espruino cannot call `super` in a class that extends a built-in ("Calling
+ * 'super' outside of class"), so the prototype chain is set by hand below; `instanceof Error`
+ * still holds on every runtime, and V8 still records a stack trace.
+ */
+export class StackError {
+  name: string;
+  message: string;
   code: number;
+  stack?: string;
   constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
     this.name = 'StackError';
+    this.message = message;
+    this.code = code;
+    const E = Error as unknown as { captureStackTrace?: (o: object, f: unknown) => void };
+    if (E.captureStackTrace !== undefined) E.captureStackTrace(this, StackError);
   }
 }
+Object.setPrototypeOf(StackError.prototype, Error.prototype);

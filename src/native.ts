@@ -19,7 +19,12 @@
 
 /** Sum of the big-endian 16-bit words of buf[off, off+len), an odd last byte padded with zero; not folded. */
 export type Sum16 = (buf: Uint8Array, off: number, len: number) => number;
-/** Copy len bytes from src[srcOff..] to dst[dstOff..]; the ranges may overlap only if dst !== src. */
+/**
+ * Copy len bytes from src[srcOff..] to dst[dstOff..], front to back. Overlapping ranges of one
+ * buffer are allowed only when the copy moves bytes down (dstOff <= srcOff), as SLIP's in-place
+ * decode does; nothing in the stack moves bytes up. Implementations must not test `dst === src`:
+ * Espruino compares typed arrays by content, copying them to do it (tools/subset-check.mjs).
+ */
 export type Copy = (dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number) => void;
 
 /** Index of the first `value` in buf[from, end), or `end` if there is none. */
@@ -39,12 +44,8 @@ function sum16Js(buf: Uint8Array, off: number, len: number): number {
   return acc;
 }
 
-/** Portable copy: a plain loop, allocation-free, handles dst === src with dstOff > srcOff. */
+/** Portable copy: a plain loop, allocation-free. */
 function copyJs(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  if (dst === src && dstOff > srcOff) {
-    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
-    return;
-  }
   for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
 }
 

@@ -5,7 +5,7 @@
  * `hal/loopback.ts`, `scenarios/half-close.pkt`, `test/scripts/states/*.pkt`), and each must
  * name a file of the repository: by its path from the root, from the citing file's folder,
  * or as the tail of a path (`scenarios/half-close.pkt` cited from test/scripts/states/), or by
- * its bare name. Build outputs (`dist/...`) count when build.mjs or
+ * its bare name; or a file of the shared folder beside the repository (`../shared/...`). Build outputs (`dist/...`) count when build.mjs or
  * package.json names them.
  *
  * Not citations of this repository, and so not checked: URLs, C headers in angle brackets
@@ -116,6 +116,14 @@ function resolves(cited: string, from: string, files: string[], outputsNamed: st
   return files.some((f) => whole.test(f) || fromHere.test(f) || tail.test(f));
 }
 
+/**
+ * A citation of the shared folder beside the repository (`../shared/engines/README.md`: the
+ * engines and the design notes, read-only, which CI has too) counts when that file exists.
+ */
+function sharedExists(root: string, cited: string): boolean {
+  return cited.startsWith('../shared/') && existsSync(join(root, cited));
+}
+
 /** Every citation in the given repository files that names no file of `files`. */
 function missingCitations(root: string, scanned: string[], files: string[]): string[] {
   const named = ['build.mjs', 'package.json'].filter((f) => existsSync(join(root, f))).map((f) => readFileSync(join(root, f), 'utf8')).join('\n');
@@ -125,7 +133,7 @@ function missingCitations(root: string, scanned: string[], files: string[]): str
     const comments = f.endsWith('.pkt') ? scriptComments(text) : codeComments(f, text);
     for (const c of comments) {
       for (const cited of citations(c.text)) {
-        if (resolves(cited, f, files, named)) continue;
+        if (resolves(cited, f, files, named) || sharedExists(root, cited)) continue;
         // The line of the citation itself (a path wrapped across lines: the comment's first line).
         const k = c.text.indexOf(cited);
         bad.push(`${f}:${c.line + (k < 0 ? 0 : c.text.slice(0, k).split('\n').length - 1)}: ${cited}`);

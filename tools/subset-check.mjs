@@ -53,6 +53,33 @@ const TYPED_ARRAYS = new Set([
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array',
   'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
 ]);
+/** `==`, `!=`, `===`, `!==`. */
+const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken]);
+const BUFFER_TYPE = /^(ArrayBuffer|(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64)Array)\b/;
+
+/** `null`, `undefined` or `void 0`: comparing with those is a type test, fine on Espruino. */
+function isNullish(e) {
+  return e.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(e) && e.text === 'undefined') || ts.isVoidExpression(e);
+}
+
+/**
+ * True when `e` is a typed array or an ArrayBuffer, as far as the file itself says (the check
+ * runs without the lib and without imports): `x.buffer`, `new Uint8Array(...)`, or a name whose
+ * declaration in this file is annotated or initialised so. A comparison with null is fine.
+ */
+function isBufferValue(checker, e) {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e)) e = e.expression;
+  if (ts.isPropertyAccessExpression(e) && e.name.text === 'buffer') return true;
+  if (ts.isNewExpression(e)) return ts.isIdentifier(e.expression) && BUFFER_TYPE.test(e.expression.text);
+  if (!ts.isIdentifier(e)) return false;
+  const sym = checker.getSymbolAtLocation(e);
+  const decl = sym && sym.valueDeclaration;
+  if (!decl || !(ts.isParameter(decl) || ts.isVariableDeclaration(decl))) return false;
+  if (decl.type) return BUFFER_TYPE.test(decl.type.getText().replace(/\s*\|\s*null\b/g, ''));
+  return decl.initializer !== undefined && ts.isNewExpression(decl.initializer) && isBufferValue(checker, decl.initializer);
+}
+
 /** Board modules that share a name with a Node built-in but exist on the boards (build.mjs marks them external). */
 const BOARD_MODULES = new Set(['net', 'http', 'uart', 'NetworkJS']);
 /** Node built-in module names (without the `node:` prefix). */
@@ -312,6 +339,9 @@ function checkFile(sf, checker, file, out) {
           report(node.operatorToken, 'exponent', '`**` is not supported by Espruino; use Math.pow or a shift');
         } else if (op === ts.SyntaxKind.EqualsToken && (ts.isObjectLiteralExpression(node.left) || ts.isArrayLiteralExpression(node.left))) {
           report(node.left, 'destructuring', `destructuring assignment \`${src(node.left)}\`: Espruino has no destructuring; assign each field`);
+        } else if (EQUALITY.has(op) && !isNullish(node.left) && !isNullish(node.right) &&
+          (isBufferValue(checker, node.left) || isBufferValue(checker, node.right))) {
+          report(node.operatorToken, 'buffer-identity', `\`${src(node)}\`: Espruino compares typed arrays and ArrayBuffers by content (two zeroed arrays are ===), copying them to do it; compare offsets or keep an index instead`);
         }
         return;
       }

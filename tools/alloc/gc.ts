@@ -27,8 +27,9 @@ export function countGcs(f: () => unknown): Promise<{ result: unknown; gcs: numb
 }
 
 /**
- * Run `batch` until one run of it leaves the heap no bigger (within 256 octets of noise) with
- * no collection in between: V8 has then compiled the steady-state path. On a loaded machine
+ * Run `batch` until one run of it leaves the heap no bigger (within 1 KiB of noise: reading
+ * the heap size itself allocates a few hundred octets) with no collection in between: V8 has
+ * then compiled the steady-state path. On a loaded machine
  * the optimizing compiler runs late, and code still in the interpreter boxes numbers; a fixed
  * warm-up count would measure that instead of the stack. Returns the batches it took.
  */
@@ -37,7 +38,7 @@ export function warmUp(batch: () => void, maxBatches: number): number {
     const before = process.memoryUsage().heapUsed;
     batch();
     const grew = process.memoryUsage().heapUsed - before;
-    if (grew >= 0 && grew <= 256) return k;
+    if (grew >= 0 && grew <= 1024) return k;
   }
   return maxBatches;
 }
