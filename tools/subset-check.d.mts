@@ -8,7 +8,7 @@ export interface Violation {
   line: number;
   /** 1-based column. */
   col: number;
-  /** Short rule id: label, global, missing-builtin, exponent, destructuring, default-parameter, rest-spread, computed-key, generator, async, enum, optional-chaining, node-builtin, private-field, tagged-template, use-before-declaration. */
+  /** Short rule id: label, global, missing-builtin, exponent, destructuring, default-parameter, rest-spread, computed-key, generator, async, enum, optional-chaining, node-builtin, private-field, tagged-template, use-before-declaration, var-before-declaration, buffer-identity. */
   rule: string;
   /** What is wrong and what to write instead. */
   text: string;

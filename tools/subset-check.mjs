@@ -281,6 +281,7 @@ function checkFile(sf, checker, file, out) {
     checkNode(node);
     if (ts.isSourceFile(node) || ts.isBlock(node) || ts.isModuleBlock(node)) checkOrder(node.statements);
     else if (ts.isCaseBlock(node)) checkOrder(node.clauses.flatMap((c) => c.statements));
+    else if (ts.isVariableDeclarationList(node)) checkVarOrder(node);
     ts.forEachChild(node, visit);
   };
 
@@ -399,6 +400,44 @@ function checkFile(sf, checker, file, out) {
     }
     if (ts.isFunctionLike(node) && hasModifier(node, ts.SyntaxKind.AsyncKeyword)) {
       report(node, 'async', 'async function: Espruino has no async/await; use callbacks');
+    }
+  };
+
+  // ---- var before its declaration ---------------------------------------------------------
+
+  /**
+   * Espruino does not hoist `var` either: until the `var` statement runs, the name is the
+   * enclosing scope's, so `x = 1; ... var x` in one function writes the outer `x` (measured on
+   * 2v29: an outer function was overwritten by a number). Report a name used in its function
+   * before the first `var` that declares it there (not counting uses inside nested functions,
+   * which may run later).
+   */
+  const checkVarOrder = (list) => {
+    if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0) return;
+    for (const d of list.declarations) {
+      if (!ts.isIdentifier(d.name)) continue;
+      const sym = checker.getSymbolAtLocation(d.name);
+      if (!sym || !sym.declarations) continue;
+      const first = Math.min(...sym.declarations.map((x) => x.getStart(sf)));
+      if (d.getStart(sf) !== first) continue;
+      let container = d.parent;
+      while (container && !ts.isFunctionLike(container) && !ts.isSourceFile(container)) container = container.parent;
+      if (!container) continue;
+      const name = d.name.text;
+      let early = null;
+      const walk = (n) => {
+        if (early !== null || n.getStart(sf) >= first) return;
+        if (n !== container && ts.isFunctionLike(n)) return;
+        if (ts.isIdentifier(n) && n.text === name && isValueRef(n) && symbolOf(checker, n) === sym) {
+          early = n;
+          return;
+        }
+        ts.forEachChild(n, walk);
+      };
+      ts.forEachChild(container, walk);
+      if (early !== null) {
+        report(early, 'var-before-declaration', `\`${name}\` is used at line ${lineOf(early)} before its \`var\` at line ${lineOf(d)}: Espruino does not hoist var, so this reaches the enclosing scope's \`${name}\`; declare it first`);
+      }
     }
   };
 
