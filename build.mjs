@@ -15,8 +15,9 @@
  * src/features.ts and firmware/profile.ts replaced by the profile's switches and its
  * configuration (resolved here, at build time), so esbuild drops the code a switch leaves out;
  * the second bundles that output again for the board (iife, minified, the subset flags), which
- * also drops every function the first pass left unreferenced. A bundle over its profile's
- * size budget fails the build.
+ * also drops every function the first pass left unreferenced; the third (terser, `shrink`)
+ * inlines constants and single-use functions, which is RAM on an interpreter, and checks the
+ * result against the subset again. A bundle over its profile's size budget fails the build.
  *
  * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab,index,types]` (a bundle's
  * file name works too: `--only=espruino` is pico).
@@ -35,6 +36,7 @@
  * external and loaded with `require`, never `import * as`.
  */
 import * as esbuild from 'esbuild';
+import { minify } from 'terser';
 import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, writeFileSync, chmodSync, renameSync, copyFileSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import ts from 'typescript';
@@ -250,7 +252,7 @@ async function buildProfile(name, profile) {
   const config = await resolveProfileConfig(profile);
   const profileModule = `export const PROFILE = ${JSON.stringify(name)};\nexport const CONFIG = ${JSON.stringify(config)};\n`;
   const pass1 = await esbuild.build({
-    entryPoints: [join(ROOT, profile.entry)], bundle: true, format: 'esm', platform: 'neutral', target: profile.target,
+    entryPoints: [join(ROOT, profile.entry)], bundle: true, format: 'cjs', platform: 'neutral', target: profile.target,
     minifySyntax: true, write: false, metafile: true, absWorkingDir: ROOT, logLevel: 'silent', supported: BOARD_SUPPORTED,
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } }, external: BOARD_EXTERNALS,
     plugins: [
@@ -261,11 +263,61 @@ async function buildProfile(name, profile) {
   const inputs = Object.keys(pass1.metafile.inputs).map((p) => resolve(ROOT, p));
   const options = boardOptions(profile.entry, profile.out, profile.target);
   options.entryPoints = undefined;
-  options.stdin = { contents: pass1.outputFiles[0].text, loader: 'js', resolveDir: ROOT, sourcefile: profile.entry };
+  options.stdin = { contents: '(()=>{' + pass1.outputFiles[0].text + '})();', loader: 'js', resolveDir: ROOT, sourcefile: profile.entry };
   options.metafile = false;
+  // Pass 1 is CommonJS-shaped (the entries export nothing, so it is plain statements) because
+  // only that format leaves `require('uart')` as written: esm and iife wrap a require of an
+  // external module in a shim that reaches for `Proxy`. Pass 2 does not bundle again (it
+  // would add the shim back); the IIFE is written around pass 1 here, so that its names are
+  // local and esbuild shortens them.
+  options.bundle = false;
+  options.format = undefined;
+  options.treeShaking = true;
+  options.external = undefined;
   options.mangleProps = new RegExp('^(' + mangledNames().join('|') + ')$');
   const pass2 = await esbuild.build(options);
-  return { out: pass2.outputFiles[0], inputs };
+  const code = await shrink(pass2.outputFiles[0].text, profile.target);
+  return { out: { path: pass2.outputFiles[0].path, contents: Buffer.from(code) }, inputs };
+}
+
+/**
+ * Pass 3, terser: what esbuild's minifier leaves for an interpreter that keeps every name.
+ * esbuild keeps each module-level constant as a name in the bundle's scope; terser inlines
+ * them, drops what nothing uses, and drops unused trailing parameters. On Espruino every scope
+ * entry and parameter is a JsVar of RAM (a function is 5, plus 1 per parameter, measured on
+ * ../shared/engines/espruino), so this is RAM, not only octets. Then the output
+ * goes through the subset check once more (a function used before its declaration, a label),
+ * and through esbuild with the board's `supported` flags, so nothing terser wrote reaches a
+ * board that the board cannot run.
+ */
+async function shrink(text, target) {
+  const ecma = Number(target.replace(/^es/, ''));
+  const r = await minify(text, {
+    ecma,
+    // No function inlining (inline, reduce_funcs): terser inlines a function used once as an
+    // immediately invoked function expression at its call, which creates a function object
+    // on every call: allocation on the per-packet path, and on Espruino a new closure each time.
+    compress: { passes: 3, inline: false, reduce_funcs: false, keep_fargs: false, hoist_funs: false, unsafe: false },
+    // esbuild has already shortened the names, in a way that never makes a block's name
+    // shadow its function's (the sandbox tests run the bundle with let/const as var), which
+    // terser's mangler does not promise.
+    mangle: false,
+    format: { ascii_only: true },
+  });
+  await esbuild.transform(r.code, { target, supported: BOARD_SUPPORTED, logLevel: 'silent' });
+  const tmp = join(DIST, `check.${process.pid}.tmp.js`);
+  mkdirSync(DIST, { recursive: true });
+  writeFileSync(tmp, r.code);
+  try {
+    const violations = checkSubset([tmp]);
+    if (violations.length > 0) {
+      throw new Error('terser output leaves the board subset: ' +
+        violations.map((v) => `${v.line}:${v.col} [${v.rule}] ${v.text}`).join('; '));
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return r.code;
 }
 
 async function main(argv) {

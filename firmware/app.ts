@@ -8,10 +8,12 @@
  *
  * Contract: `startApp(net)` (a stack's `net`, src/net.ts) binds the ports and gives each TCP
  * listener its handler, once. It calls the flat API (src/udp.ts, src/tcp/api.ts), so a board
- * bundle carries only the calls the app makes. Every buffer is allocated here, one slice per connection slot, so serving allocates
- * nothing. The echo reads only what it can send back: when the peer sends faster than it
- * reads, the send ring fills, the echo stops reading, the receive window closes, and TCP's
- * flow control slows the peer down (nothing is dropped or buffered without bound).
+ * bundle carries only the calls the app makes. Its one buffer, a scratch slice shared by every
+ * connection, is allocated here, so serving allocates nothing. The echo reads only what the
+ * send ring can take at once (tcpWritable), so nothing waits in the app between a read and
+ * its write: when the peer sends faster than it reads, the send ring fills, the echo stops
+ * reading, the receive window closes, and TCP's flow control slows the peer down (nothing is
+ * dropped or buffered without bound).
  * `DEFAULT_CONFIG` is the boards' stack configuration.
  *
  * Idle clients: TCP itself bounds a peer that has gone silent (R2, probes, FIN-WAIT-2, see the
@@ -28,7 +30,7 @@
 import type { Net } from '../src/net.js';
 import { netPoll } from '../src/net.js';
 import { udpBind, udpSend } from '../src/udp.js';
-import { tcpListen, tcpAccept, tcpRead, tcpWrite, tcpClose, tcpAbort } from '../src/tcp/api.js';
+import { tcpListen, tcpAccept, tcpRead, tcpWrite, tcpWritable, tcpClose, tcpAbort } from '../src/tcp/api.js';
 import { EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED } from '../src/tcp/constants.js';
 import { EAGAIN } from '../src/errno.js';
 
@@ -47,7 +49,7 @@ export const DEFAULT_CONFIG = { addr: '192.168.190.2', mtu: 296 };
 /** The page the HTTP demo serves. */
 export const HTTP_BODY = 'Hello from slipstack: a TCP/IP stack in TypeScript, speaking SLIP.\n';
 
-/** Echo buffer per connection slot, octets. */
+/** The scratch buffer every connection shares, octets: one segment at the boards' MTU. */
 const SLICE = 256;
 
 /** An HTTP client has this long, from accept, to send its request head, ms. */
@@ -85,9 +87,7 @@ export function startApp(n: Net): App {
   }
   const response = ascii('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ' + HTTP_BODY.length +
     '\r\nConnection: close\r\n\r\n' + HTTP_BODY);
-  const bufs = new Uint8Array(slots * SLICE);
-  const pendOff = new Uint16Array(slots);
-  const pendLen = new Uint16Array(slots);
+  const buf = new Uint8Array(SLICE);
   /** HTTP: how much of "\r\n\r\n" (the end of the request head) has been seen. */
   const headEnd = new Uint8Array(slots);
   /** Per slot: when the app drops the connection (ms), 0 for never, ARM_* to set at the next poll. */
@@ -100,25 +100,14 @@ export function startApp(n: Net): App {
 
   /** Echo: send back what is pending, then read more only if it all went. */
   function serveEcho(c: number): void {
-    const base = c * SLICE;
     for (;;) {
-      if (pendLen[c] > 0) {
-        const k = tcpWrite(t, c, bufs, base + pendOff[c], pendLen[c]);
-        if (k === -EAGAIN) return; // the send ring is full: EV_WRITABLE brings us back
-        if (k < 0) {
-          finish(c);
-          return;
-        }
-        pendOff[c] += k;
-        pendLen[c] -= k;
-        deadline[c] = ARM_IDLE; // traffic: the idle clock starts again
-        if (pendLen[c] > 0) return;
-      }
-      const r = tcpRead(t, c, bufs, base, SLICE);
+      // Read no more than the send ring takes now, so the write below takes it all.
+      const room = tcpWritable(t, c);
+      if (room === 0) return; // full: EV_WRITABLE brings us back (closed: EV_CLOSED)
+      const r = tcpRead(t, c, buf, 0, room < SLICE ? room : SLICE);
       if (r > 0) {
-        pendOff[c] = 0;
-        pendLen[c] = r;
-        deadline[c] = ARM_IDLE;
+        tcpWrite(t, c, buf, 0, r);
+        deadline[c] = ARM_IDLE; // traffic: the idle clock starts again
         continue;
       }
       // The peer closed (0: everything echoed, close, our FIN follows the data), or it reset.
@@ -127,18 +116,16 @@ export function startApp(n: Net): App {
     }
   }
 
-  /** HTTP: read until the blank line that ends the request head, answer, close. */
   function serveHttp(c: number): void {
-    const base = c * SLICE;
     for (;;) {
-      const r = tcpRead(t, c, bufs, base, SLICE);
+      const r = tcpRead(t, c, buf, 0, SLICE);
       if (r === -EAGAIN) return;
       if (r <= 0) {
         finish(c);
         return;
       }
       for (let i = 0; i < r && headEnd[c] < 4; i++) {
-        const b = bufs[base + i];
+        const b = buf[i];
         const want = (headEnd[c] & 1) === 0 ? 13 : 10; // \r \n \r \n
         headEnd[c] = b === want ? headEnd[c] + 1 : b === 13 ? 1 : 0;
       }
@@ -155,7 +142,6 @@ export function startApp(n: Net): App {
   function echoEvents(c: number, ev: number, _detail: number): void {
     if (ev === EV_ACCEPTABLE) {
       for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
-        pendLen[conn] = 0;
         deadline[conn] = ARM_IDLE;
         serveEcho(conn);
       }

@@ -21,7 +21,7 @@ import { SACK_MAX_BLOCKS } from './wire/tcp.js';
 import { TCB_BYTES, LISTENER_BYTES } from './tcp/tcb.js';
 import { asmWords } from './storage/assembler.js';
 import { HASH_WORDS } from './tcp/hash.js';
-import { TraceRing, TRACE_EVENT_BYTES } from './trace/events.js';
+import { TRACE_EVENT_BYTES } from './trace/events.js';
 import * as F from './features.js';
 
 /** The validated configuration, every field present (SETTINGS documents each). */
@@ -119,7 +119,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = /* @__PURE_
   tcpSynAckRetries: { def: 5, lo: 0, hi: 255, unit: 'retries', doc: 'SYN-ACK retransmissions before an embryonic connection is dropped' },
   tcpChallengeAcks: { def: 10, lo: 0, hi: 255, unit: 'per s', doc: 'challenge ACKs per second per connection (RFC 5961 §7)' },
   tcpMinMss: { def: 64, lo: 1, hi: 1460, unit: 'octets', doc: "floor for a peer's MSS" },
-  traceEvents: { def: F.TRACE ? 32 : 0, lo: 0, hi: F.TRACE ? 100000 : 0, unit: 'entries', doc: 'state-transition trace ring entries', cost: TRACE_EVENT_BYTES + '·traceEvents', ram: function (c) { return TraceRing.bytesFor(c.traceEvents); } },
+  traceEvents: { def: F.TRACE ? 32 : 0, lo: 0, hi: F.TRACE ? 100000 : 0, unit: 'entries', doc: 'state-transition trace ring entries', cost: TRACE_EVENT_BYTES + '·traceEvents', ram: function (c) { return TRACE_EVENT_BYTES * c.traceEvents; } },
   tcpR1: { def: 3, lo: 1, hi: 255, unit: 'retransmissions', doc: 'R1: retransmissions before the path counts as in trouble (SHLD-10: >= 3)' },
   tcpOooHoles: { def: F.OOO ? 4 : 0, lo: 0, hi: F.OOO ? 64 : 0, unit: 'ranges', doc: 'out-of-order ranges remembered per connection (the data waits in the receive ring)', cost: '4·(2·tcpOooHoles + 1)·tcpConns', ram: function (c) { return 4 * asmWords(c.tcpOooHoles) * c.tcpConns; } },
   tcpSack: { def: F.SACK && F.OOO, unit: '', doc: 'selective acknowledgments (RFC 2018): offer SACK, report held ranges, resend only the holes the peer reports', cost: 'tcpSack ? 4·(2·tcpOooHoles + 1)·tcpConns : 4·tcpConns', ram: function (c) { return 4 * (c.tcpSack ? asmWords(c.tcpOooHoles) : 1) * c.tcpConns; } },

@@ -31,14 +31,13 @@ import { poll as tcpPoll } from './tcp/timers.js';
 import { input as tcpInput, beginBatch, endBatch } from './tcp/input.js';
 import { ipCheck } from './ip.js';
 import { icmpInput, icmpErrorSend } from './icmp.js';
-import { udpInput, noUdp } from './udp.js';
+import { udpInput } from './udp.js';
+import { noop } from './noop.js';
 
 /** A UDP receive handler. `data[off, off+len)` is valid only until the handler returns. */
 export type UdpHandler = (data: Uint8Array, off: number, len: number, srcAddr: number, srcPort: number, dstPort: number) => void;
 /** An ICMP echo reply handler; `data[off, off+len)` is the echo data, valid until it returns. */
 export type EchoReplyHandler = (srcAddr: number, ident: number, seqNo: number, data: Uint8Array, off: number, len: number) => void;
-
-function noEcho(_a: number, _i: number, _s: number, _d: Uint8Array, _o: number, _l: number): void {}
 
 /** The stack's state. Field order matters on Espruino (a lookup walks the fields): hot ones first. */
 export interface Net {
@@ -85,7 +84,7 @@ export interface Net {
 export function createNet(cfg: Config, hal: Hal): Net {
   const now = hal.now();
   const n = {
-    dec: slip.slipDecoder(cfg.mtu, noFrame),
+    dec: slip.slipDecoder(cfg.mtu, noop),
     addr: ipv4.parseAddr(cfg.addr) as number,
     ip: new ipv4.Ipv4Repr(),
     tx: new Uint8Array(cfg.mtu),
@@ -104,21 +103,18 @@ export function createNet(cfg: Config, hal: Hal): Net {
     ident: hal.random32() & 0xffff,
     udpPorts: new Uint16Array(cfg.udpPorts),
     udpHandlers: [] as UdpHandler[],
-    echoHandler: noEcho as EchoReplyHandler,
+    echoHandler: noop as EchoReplyHandler,
     icmpTokens: cfg.icmpErrorBurst,
     icmpRefilledAt: now,
     cfg: cfg,
   } as unknown as Net;
-  for (let i = 0; i < cfg.udpPorts; i++) n.udpHandlers.push(noUdp);
-  n.t = createTcb(cfg, n, hal.random32(), hal.random32(), function () { return hal.now(); }, hal.wake !== undefined ? function () { hal.wake!(); } : noWake);
+  for (let i = 0; i < cfg.udpPorts; i++) n.udpHandlers.push(noop);
+  n.t = createTcb(cfg, n, hal.random32(), hal.random32(), function () { return hal.now(); }, hal.wake !== undefined ? function () { hal.wake!(); } : noop);
   // The two closures below are made once, here; the per-packet path only calls them.
   n.dec.onFrame = function (buf: Uint8Array, len: number) { netFrame(n, buf, len); };
   hal.setReceiver(function (buf: Uint8Array, off: number, len: number) { netInput(n, buf, off, len); });
   return n;
 }
-
-function noFrame(_b: Uint8Array, _l: number): void {}
-function noWake(): void {}
 
 /** Bytes from the line, in any chunking. */
 export function netInput(n: Net, buf: Uint8Array, off: number, len: number): void {

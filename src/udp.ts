@@ -18,12 +18,10 @@ import * as udp from './wire/udp.js';
 import * as E from './errno.js';
 import * as check from './check.js';
 import { native } from './native.js';
+import { noop } from './noop.js';
 import { ipSend, L4 } from './ip.js';
 import { icmpErrorSend } from './icmp.js';
 import type { Net, UdpHandler } from './net.js';
-
-/** A handler that drops what it gets (a free port-table entry). */
-export function noUdp(_d: Uint8Array, _o: number, _l: number, _a: number, _sp: number, _dp: number): void {}
 
 /** The port-table entry of `port` (0: a free entry), or -1. */
 function udpSlot(n: Net, port: number): number {
@@ -72,7 +70,7 @@ export function udpUnbind(n: Net, port: number): void {
   const slot = udpSlot(n, port);
   if (slot < 0) throw new E.StackError(E.EBADF, 'udpUnbind: port ' + port + ' is not bound');
   n.udpPorts[slot] = 0;
-  n.udpHandlers[slot] = noUdp;
+  n.udpHandlers[slot] = noop;
 }
 
 /**

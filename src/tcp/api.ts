@@ -227,6 +227,18 @@ export function tcpWrite(t: Tcb, conn: number, buf: Uint8Array, off: number, len
 }
 
 /**
+ * Room in the send ring: the octets tcpWrite would take now (lwIP's `tcp_sndbuf`), so an
+ * application can read only what it can pass on and keep no buffer of its own. 0 when the
+ * ring is full (EV_WRITABLE follows), and once the connection can send no more (closed, or
+ * shut down for writing).
+ */
+export function tcpWritable(t: Tcb, conn: number): number {
+  const i = owned(t, conn, 'tcpWritable');
+  if (t.st[i] === C.CLOSED || (t.v[i * W32 + FL] & F_SHUT_WR) !== 0) return 0;
+  return ringFree(t.snd[i]);
+}
+
+/**
  * RECEIVE into buf[off, off+len): the octets copied out; 0 at the end
  * of the stream (the peer's FIN, everything read); -EAGAIN when nothing is there yet;
  * -ECONNRESET (or the error that ended it) after a reset or timeout.

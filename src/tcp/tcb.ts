@@ -25,13 +25,14 @@ import { hashKey } from './hash.js';
 import type { Config } from '../config.js';
 import type { Net } from '../net.js';
 import { TRACE } from '../features.js';
+import { noop } from '../noop.js';
 
 
 /** The application's event handler: (connection or listener handle, EV_*, detail). */
 export type TcpHandler = (conn: number, event: number, detail: number) => void;
 
-/** A handler that does nothing: "none given" in the handler tables (the default then applies). */
-export function noHandler(_c: number, _e: number, _d: number): void {}
+/** "No handler given" in the handler tables (the default then applies): the shared no-op. */
+export const noHandler: TcpHandler = noop;
 
 // ---- Int32 fields (v), W32 per slot ---------------------------------------------------
 /** Flag bits F_* below. */
@@ -243,7 +244,7 @@ export interface Tcb {
   lsHandler: TcpHandler[];
   /** The RFC 6528 / SYN-cookie key and the hash's state (hash.ts). */
   hk: Int32Array;
-  /** The state-transition trace (read by tools). */
+  /** The state-transition trace (read by tools); null in a build without TRACE (src/features.ts). */
   trace: TraceRing;
   /** The HAL's clock: user calls read it, since they happen between polls. */
   clock: () => number;
@@ -266,7 +267,7 @@ export const LISTENER_BYTES = 2 * LS_WORDS;
  */
 export function tcbRam(t: Tcb): number {
   return t.v.byteLength + t.st.byteLength + t.tm.byteLength + t.u8.byteLength + t.ls.byteLength +
-    (t.n > 0 ? t.snd[0].buf.byteLength : 0) + t.ooo.byteLength + t.sack.byteLength + t.trace.bytes() + t.hk.byteLength +
+    (t.n > 0 ? t.snd[0].buf.byteLength : 0) + t.ooo.byteLength + t.sack.byteLength + (TRACE ? t.trace.bytes() : 0) + t.hk.byteLength +
     t.seg.sackLeft.byteLength + t.seg.sackRight.byteLength + t.out.sackLeft.byteLength + t.out.sackRight.byteLength;
 }
 
@@ -311,7 +312,9 @@ export function createTcb(cfg: Config, ip: Net, k0: number, k1: number, clock: (
     connHandler: [],
     lsHandler: [],
     hk: hashKey(k0, k1),
-    trace: new TraceRing(TRACE ? cfg.traceEvents : 0),
+    // Without TRACE no ring exists, so a board build carries no TraceRing code (its methods
+    // are functions, which cost Espruino RAM); everything that reads it runs only with TRACE.
+    trace: TRACE ? new TraceRing(cfg.traceEvents) : (null as unknown as TraceRing),
     clock: clock,
     inside: false,
     wake: wake,
