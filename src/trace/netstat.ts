@@ -1,23 +1,30 @@
 /**
  * A netstat view of one stack, like `ss -tan -o`: one row per listener and per connection
- * with its state, queues, endpoints and running timer.
+ * with its state, queues, endpoints and running timer, and the last state transitions with
+ * their causes.
  *
  *   State        Recv-Q Send-Q Local Address:Port  Peer Address:Port   Timer
  *   LISTEN       0      0      192.168.190.2:80    *:*
  *   TIME-WAIT    0      0      192.168.190.1:49152 192.168.190.2:80    timer:(timewait,1.9sec,0)
  *
  * Contract:
- * - `netstatRows(stack, listenPorts, timer)` reads only the stack's public API (tcpStates,
- *   tcpEndpoint); the listeners are the ports the caller listens on (the API lists no
- *   listeners), and `timer(conn)` gives the Timer column (''/null: none), so a host tool and a
- *   board console can each say what they know about timers.
+ * - `netstatRows(t, addr, now)` reads only the flat API (tcpListeners, tcpEndpoint, tcpTimers,
+ *   src/tcp/api.ts): the listeners, then every slot that is not CLOSED, with the timer that
+ *   runs at `now` in ss's words (`timerText`).
  * - `formatNetstat(rows)` pads the columns and returns the lines, header first.
- * - Plain functions inside the board subset: a board console can print the same table. They
- *   allocate (rows, strings): call them from a console command, never per packet.
+ * - `transitionLines(t, now, max)` the last `max` transitions the trace ring holds (TRACE
+ *   builds), oldest first: how long ago, connection, from -> to, cause.
+ * - `netstatLines(t, addr, now, max)` both, as a board console prints them (`netstat()` in
+ *   firmware/espruino.ts and firmware/kaluma.ts).
+ * - Plain functions inside the board subset. They allocate (rows, strings): call them from a
+ *   console command or a tool, never per packet.
  */
-import type { Stack } from '../stack.js';
+import type { Tcb } from '../tcp/tcb.js';
+import { tcpListeners, tcpEndpoint, tcpTimers } from '../tcp/api.js';
 import * as C from '../tcp/constants.js';
+import { CAUSE_NAMES } from './events.js';
 import { formatAddr } from '../wire/ipv4.js';
+import { TRACE } from '../features.js';
 
 /** One row of the table. */
 export interface NetRow {
@@ -29,32 +36,47 @@ export interface NetRow {
   timer: string;
 }
 
-/** Gives the Timer column of a connection handle ('' when none runs). */
-export type TimerText = (conn: number) => string;
-
-/** Rows for the listeners on `listenPorts`, then every connection slot that is not CLOSED. */
-export function netstatRows(stack: Stack, listenPorts: number[], timer: TimerText | null): NetRow[] {
+/** Rows for the listeners, then every connection slot that is not CLOSED. */
+export function netstatRows(t: Tcb, addr: number, now: number): NetRow[] {
   const rows: NetRow[] = [];
-  const local = formatAddr(stack.addr);
-  for (let k = 0; k < listenPorts.length; k++) {
-    rows.push({ state: 'LISTEN', recvQ: 0, sendQ: 0, local: local + ':' + listenPorts[k], peer: '*:*', timer: '' });
+  const local = formatAddr(addr);
+  const ls = new Int32Array(4 * t.nls);
+  const nls = tcpListeners(t, ls);
+  for (let k = 0; k < nls; k++) {
+    rows.push({ state: 'LISTEN', recvQ: ls[4 * k + 3], sendQ: 0, local: local + ':' + ls[4 * k + 1], peer: '*:*', timer: '' });
   }
-  const states = stack.tcpStates();
   const ep = new Int32Array(9);
-  for (let i = 0; i < states.length; i++) {
-    const s = states[i];
+  const tm = new Float64Array(9);
+  for (let i = 0; i < t.n; i++) {
+    const s = t.st[i];
     if (s === C.CLOSED) continue;
-    stack.tcpEndpoint(i, ep);
+    tcpEndpoint(t, i, ep);
+    tcpTimers(t, i, tm);
     rows.push({
       state: C.STATE_NAMES[s],
       recvQ: ep[7],
       sendQ: ep[6],
       local: local + ':' + ep[0],
       peer: formatAddr(ep[1]) + ':' + ep[2],
-      timer: timer !== null ? timer(i) : '',
+      timer: timerText(s, tm, now),
     });
   }
   return rows;
+}
+
+/**
+ * The Timer column from tcpTimers' figures, the way Linux's ss names its timers: `on` (the
+ * retransmission timer, with the retransmissions so far), `persist` (with the backoff),
+ * `keepalive` (with the probes sent), `timewait` (2·MSL in TIME-WAIT, and the FIN-WAIT-2
+ * limit, as Linux shows both); '' when none runs. The delayed-ACK timer is not shown, as ss
+ * does not show it.
+ */
+export function timerText(state: number, tm: Float64Array, now: number): string {
+  if (tm[0] !== 0) return formatTimer('on', tm[0] - now, tm[1]);
+  if (tm[2] !== 0) return formatTimer('persist', tm[2] - now, tm[3]);
+  if (tm[5] !== 0) return formatTimer('keepalive', tm[5] - now, tm[6]);
+  if (tm[7] !== 0 && (state === C.TIME_WAIT || state === C.FIN_WAIT_2)) return formatTimer('timewait', tm[7] - now, 0);
+  return '';
 }
 
 /** `s` padded with spaces to `n` characters (String.prototype.padEnd is not on every board). */
@@ -92,6 +114,36 @@ export function formatNetstat(rows: NetRow[]): string[] {
     const r = rows[i];
     const line = pad(r.state, w[0]) + ' ' + pad('' + r.recvQ, w[1]) + ' ' + pad('' + r.sendQ, w[2]) + ' ' + pad(r.local, w[3]) + ' ' + pad(r.peer, w[4]) + ' ' + r.timer;
     lines.push(line.replace(/\s+$/, ''));
+  }
+  return lines;
+}
+
+/**
+ * The last `max` transitions of the trace ring, oldest first, one line each, with how long
+ * before `now` it happened (a board's clock may count from 1970):
+ * `-12.345s   #0   SYN-RECEIVED -> ESTABLISHED  rcv ACK`. None without TRACE (src/features.ts).
+ */
+export function transitionLines(t: Tcb, now: number, max: number): string[] {
+  const lines: string[] = [];
+  if (!TRACE) return lines;
+  const tr = t.trace;
+  const size = tr.size();
+  for (let k = size > max ? size - max : 0; k < size; k++) {
+    const conn = tr.conn(k);
+    lines.push(pad('-' + ((now - tr.time(k)) / 1000).toFixed(3) + 's', 11) + ' ' + pad(conn >= C.LISTENER_BASE ? 'L' + (conn - C.LISTENER_BASE) : '#' + conn, 4) + ' ' +
+      C.STATE_NAMES[tr.from(k)] + ' -> ' + C.STATE_NAMES[tr.to(k)] + '  ' + CAUSE_NAMES[tr.cause(k)]);
+  }
+  return lines;
+}
+
+/** The table, then (with TRACE) a blank line and the last `max` transitions. */
+export function netstatLines(t: Tcb, addr: number, now: number, max: number): string[] {
+  const lines = formatNetstat(netstatRows(t, addr, now));
+  const tr = transitionLines(t, now, max);
+  if (tr.length > 0) {
+    lines.push('');
+    lines.push('Last ' + tr.length + ' transitions (of ' + t.trace.total + '):');
+    for (let i = 0; i < tr.length; i++) lines.push(tr[i]);
   }
   return lines;
 }

@@ -32,7 +32,7 @@ import * as C from '../../src/tcp/constants.js';
 import * as ev from '../../src/trace/events.js';
 import { DROP_NAMES, DROP_COUNT } from '../../src/stats.js';
 import { describePacket } from '../../hal/tracer.js';
-import { netstatRows, formatTimer } from '../../src/trace/netstat.js';
+import { netstatRows } from '../../src/trace/netstat.js';
 import { CAUSE_REBOOT } from '../../src/trace/story.js';
 import type { Story, SegEvent, StateEvent, NetRow } from '../../src/trace/story.js';
 
@@ -92,13 +92,6 @@ class EndState {
   autoRead: boolean;
   /** Octets the application still wants to write, per handle. */
   pending: number[];
-  /** Per handle: when the app closed it, when it entered FIN-WAIT-2 / TIME-WAIT (or TIME-WAIT re-ACKed), keepalive start. */
-  closedAt: number[];
-  fw2At: number[];
-  twAt: number[];
-  keepAt: number[];
-  keepProbes: number[];
-  lastHeard: number[];
   /** Octets read so far, per handle. */
   read: number[];
 
@@ -113,12 +106,6 @@ class EndState {
     this.autoAccept = true;
     this.autoRead = true;
     this.pending = [];
-    this.closedAt = [];
-    this.fw2At = [];
-    this.twAt = [];
-    this.keepAt = [];
-    this.keepProbes = [];
-    this.lastHeard = [];
     this.read = [];
   }
 }
@@ -429,7 +416,6 @@ export class World {
     const end = this.ends[e];
     const h = end.focus;
     this.app(e, 'close()', '');
-    end.closedAt[h] = this.now();
     if (h >= C.LISTENER_BASE) {
       end.stack.tcpUnlisten(h);
       end.listeners = end.listeners.filter(function (l) { return l[0] !== h; });
@@ -451,8 +437,6 @@ export class World {
     const end = this.ends[e];
     this.app(e, 'setsockopt(SO_KEEPALIVE)', '');
     end.stack.tcpSetKeepAlive(end.focus, true);
-    end.keepAt[end.focus] = this.now();
-    end.keepProbes[end.focus] = 0;
     this.flush(e);
   }
 
@@ -543,42 +527,10 @@ export class World {
     const rows: NetRow[][] = [];
     for (let e = 0; e < 2; e++) {
       const end = this.ends[e];
-      const self = this;
-      rows.push(netstatRows(end.stack, end.listeners.map(function (l) { return l[1]; }), function (c) { return self.timerOf(e, c); }));
+      rows.push(netstatRows(end.stack.net.t, end.stack.addr, this.now()));
     }
     this.story.events.push({ kind: 'netstat', t: this.now(), rows: rows });
     return rows;
-  }
-
-  /**
-   * The Timer column, derived from what the recorder saw (the public API has no timer
-   * accessor): TIME-WAIT and FIN-WAIT-2 exactly, keepalive from the last segment heard, and
-   * the retransmission or persist timer as running, with its current RTO.
-   */
-  private timerOf(e: number, c: number): string {
-    const end = this.ends[e];
-    const s = end.stack;
-    const st = s.tcpStates()[c];
-    const now = this.now();
-    if (st === C.TIME_WAIT) return formatTimer('timewait', end.twAt[c] + 2 * s.config.msl - now, 0);
-    const epv = new Int32Array(9);
-    s.tcpEndpoint(c, epv);
-    const cg = new Int32Array(4);
-    s.tcpCongestion(c, cg);
-    if (epv[6] > 0 && cg[2] === 0) return 'timer:(persist,rto ' + cg[3] + 'ms)';
-    const unacked = epv[3] !== epv[8] || st === C.SYN_SENT || st === C.SYN_RECEIVED;
-    if (unacked) return 'timer:(on,rto ' + cg[3] + 'ms)';
-    if (st === C.FIN_WAIT_2 && end.closedAt[c] !== undefined) {
-      const from = end.fw2At[c] > end.closedAt[c] ? end.fw2At[c] : end.closedAt[c];
-      return formatTimer('timewait', from + s.config.tcpFinWait2Timeout - now, 0);
-    }
-    if (end.keepAt[c] !== undefined) {
-      const probes = end.keepProbes[c] || 0;
-      const base = end.lastHeard[c] !== undefined && end.lastHeard[c] > end.keepAt[c] ? end.lastHeard[c] : end.keepAt[c];
-      const due = probes === 0 ? base + s.config.tcpKeepIdle : base + s.config.tcpKeepIntvl;
-      return formatTimer('keepalive', due - now, probes);
-    }
-    return '';
   }
 
   // ---- the recorder (called by the taps and the pollers) -----------------------------
@@ -629,13 +581,6 @@ export class World {
       (end.focus < 0 || end.column === C.LISTEN || end.column === C.CLOSED)) {
       main = true;
       end.focus = conn;
-    }
-    if (to === C.FIN_WAIT_2) end.fw2At[conn] = t;
-    if (to === C.TIME_WAIT) end.twAt[conn] = t;
-    if (to === C.CLOSED) {
-      end.closedAt[conn] = undefined as unknown as number;
-      end.keepAt[conn] = undefined as unknown as number;
-      end.lastHeard[conn] = undefined as unknown as number;
     }
     this.stateEvent(e, conn, from, to, cause, main, remote, t);
   }
@@ -695,30 +640,12 @@ export class World {
       seg.opts = optionText(pkt, off, dataOff, theirs === undefined ? null : theirs);
       seg.sport = tcpw.srcPort(pkt, off);
       seg.dport = tcpw.dstPort(pkt, off);
-      if (seg.why === ev.WHY_TIME_WAIT_ACK || seg.why === ev.WHY_KEEPALIVE) this.noteTimer(e, seg);
     }
     for (const d of this.dropSpecs) {
       if ((d.dir < 0 && d.n === seg.n) || (d.dir === e && d.n === seg.nDir)) seg.fate = 'dropped';
     }
     this.story.events.push(seg);
     this.flight[e].push(seg);
-  }
-
-  /** A TIME-WAIT re-ACK restarts 2·MSL; a keepalive probe counts: keep the netstat timers right. */
-  private noteTimer(e: number, seg: SegEvent): void {
-    const end = this.ends[e];
-    const states = end.stack.tcpStates();
-    const epv = new Int32Array(9);
-    for (let c = 0; c < states.length; c++) {
-      if (states[c] === C.CLOSED) continue;
-      end.stack.tcpEndpoint(c, epv);
-      if (epv[0] !== seg.sport || epv[2] !== seg.dport) continue;
-      if (seg.why === ev.WHY_TIME_WAIT_ACK) end.twAt[c] = this.now();
-      else {
-        end.keepProbes[c] = (end.keepProbes[c] || 0) + 1;
-        end.lastHeard[c] = this.now();
-      }
-    }
   }
 
   /** The link lost the frame end e just wrote (--loss). */
@@ -736,28 +663,6 @@ export class World {
     seg.fate = 'arrived';
     seg.arrive = this.now();
     this.story.events.push({ kind: 'arrive', t: this.now(), n: seg.n, end: e, drops: [] });
-    const end = this.ends[e];
-    if (seg.other === '') {
-      // Anything from the peer restarts keepalive's idle time.
-      const states = end.stack.tcpStates();
-      const epv = new Int32Array(9);
-      for (let c = 0; c < states.length; c++) {
-          if (states[c] === C.CLOSED || end.keepAt[c] === undefined) continue;
-        end.stack.tcpEndpoint(c, epv);
-        if (epv[0] === seg.dport && epv[2] === seg.sport) {
-          end.lastHeard[c] = this.now();
-          end.keepProbes[c] = 0;
-        }
-      }
-      // §3.10.7.4: a FIN repeated into TIME-WAIT restarts the 2·MSL timer (netstat shows it).
-      if (seg.flags.indexOf('F') >= 0) {
-        for (let c = 0; c < states.length; c++) {
-          if (states[c] !== C.TIME_WAIT) continue;
-          end.stack.tcpEndpoint(c, epv);
-          if (epv[0] === seg.dport && epv[2] === seg.sport) end.twAt[c] = this.now();
-        }
-      }
-    }
     return true;
   }
 
