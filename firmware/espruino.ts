@@ -18,6 +18,8 @@ import type { EspruinoHal } from '../hal/espruino.js';
 import { startApp } from './app.js';
 import type { App } from './app.js';
 import { CONFIG, PROFILE } from './profile.js';
+import { installConsole } from './console.js';
+import { NETSTAT } from '../src/features.js';
 
 /** The SLIP line speed, in bits per second. */
 const BAUD = 115200;
@@ -40,6 +42,7 @@ function onInit(): void {
     const n = createNet(CONFIG, hal);
     net = n;
     app = startApp(n);
+    if (NETSTAT) installConsole(n, hal.now);
     console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
   }
   // The app's poll runs its services' deadlines and the stack's timers.

@@ -10,6 +10,8 @@ import { createNet, netRam } from '../src/net.js';
 import { createKalumaHal } from '../hal/kaluma.js';
 import { startApp } from './app.js';
 import { CONFIG, PROFILE } from './profile.js';
+import { installConsole } from './console.js';
+import { NETSTAT } from '../src/features.js';
 
 /** The SLIP line speed, in bits per second. */
 const BAUD = 115200;
@@ -25,6 +27,7 @@ function main(): void {
   const n = createNet(CONFIG, hal);
   // The app's poll runs its services' deadlines and the stack's timers.
   hal.start(startApp(n));
+  if (NETSTAT) installConsole(n, hal.now);
   console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE);
 }
 

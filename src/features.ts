@@ -46,3 +46,10 @@ export const OOO = true;
  * retransmit (RFC 5827). They let a small window recover from a loss without a timeout.
  */
 export const CC_EXTRAS = true;
+
+/**
+ * `netstat()` on the board's console (Espruino and Kaluma REPL): the connection table like
+ * `ss -tan -o` and, with TRACE, the last transitions with their causes (src/trace/netstat.ts,
+ * firmware/console.ts). Code only, no RAM until it is called; what it prints is made then.
+ */
+export const NETSTAT = true;

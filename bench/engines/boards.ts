@@ -7,11 +7,9 @@
  *
  * - `BOARD_BUNDLES`: each bundle, the engine it is for, and the `build.mjs --only` name that
  *   builds it. Espruino bundles name the JsVar layout the functional test runs on.
- * - `BUDGETS`: issue 11's memory goals as rows (bundle, layout, limit, pings). The tests assert
- *   every row: JsVars used (`maxUsed`) or free (`minFree`) after boot and after `pings` pings
- *   on the layout, or JerryScript's peak heap while loading and booting (`maxPeak`, octets).
- *   The goals cannot hold for today's bundles, so no row is enabled yet; enable each with its
- *   profile bundle.
+ * - `BUDGETS`: memory budgets as rows (bundle, layout, limit, pings). The tests assert every
+ *   row: JsVars used (`maxUsed`) or free (`minFree`) after boot and after `pings` pings on the
+ *   layout, or JerryScript's peak heap while loading and booting (`maxPeak`, octets).
  */
 import type { Layout } from './locate.js';
 
@@ -41,7 +39,10 @@ export type BoardBundle = EspruinoBundle | KalumaBundle;
 /** Every board bundle to measure and test. */
 export const BOARD_BUNDLES: BoardBundle[] = [
   { name: 'espruino-pico', engine: 'espruino', bundle: 'dist/espruino.js', build: 'pico', testLayout: 5100 },
+  // The puck profile boots on the Puck's 2,630 JsVars with about 250 free, too few to answer:
+  // its exchanges run on the Pico's layout until it fits (issue 11).
   { name: 'espruino-puck', engine: 'espruino', bundle: 'dist/espruino-puck.js', build: 'puck', testLayout: 5100 },
+  { name: 'espruino-wifi', engine: 'espruino', bundle: 'dist/espruino-wifi.js', build: 'wifi', testLayout: 8190 },
   { name: 'kaluma', engine: 'jerry', bundle: 'dist/kaluma.js', build: 'kaluma' },
 ];
 
@@ -62,9 +63,14 @@ export interface Budget {
 }
 
 /**
- * The budgets the engine tests enforce. Issue 11's rows, to enable with the profile bundles:
- *   { bundle: 'espruino-pico', layout: 5100, maxUsed: 2500, pings: 1000 },
- *   { bundle: 'espruino-puck', layout: 2630, minFree: 800, pings: 1000 },
- *   { bundle: 'kaluma', maxPeak: 56 * 1024 },
+ * The budgets the engine tests enforce: ratchets at today's measured figures (lower them as
+ * the bundles shrink), with issue 11's goals beside them, which no bundle meets yet:
+ *   espruino-pico on 5,100: at most 2,500 used; espruino-puck on 2,630: at least 800 free (it
+ *   boots there with about 250); kaluma: a peak of at most 56 KB while loading and booting.
  */
-export const BUDGETS: Budget[] = [];
+export const BUDGETS: Budget[] = [
+  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2830, pings: 1000 },
+  { bundle: 'espruino-puck', layout: 5100, maxUsed: 2410, pings: 1000 },
+  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3470, pings: 1000 },
+  { bundle: 'kaluma', maxPeak: 85000 },
+];

@@ -24,6 +24,7 @@ import { BOARD_BUNDLES, BUDGETS } from '../../bench/engines/boards.js';
 import type { KalumaBundle } from '../../bench/engines/boards.js';
 import { REPO, engineSkipReason, requireEnginesUnderCi, hasCc } from '../../bench/engines/locate.js';
 import { DEFAULT_CONFIG, HTTP_BODY } from '../../firmware/app.js';
+import { PROFILES } from '../../firmware/profiles.mjs';
 
 /** The functional run, in the engine after the bundle: results as `@@key json` lines. */
 const FUNCTIONAL = `
@@ -52,6 +53,7 @@ for (var i = 0; i < resp.length; i++) s += String.fromCharCode(resp[i]);
 D.tcpClose(h, 200);
 print('@@http ' + JSON.stringify({ text: s, fin: h.fin, rst: h.rst }));
 print('@@bad ' + peer.badFrames);
+if (typeof netstat === 'function') { print('@@netstat-begin 0'); netstat(); print('@@netstat-end 0'); }
 `;
 
 /** A short measured sequence (bench:board runs the long one). */
@@ -116,6 +118,16 @@ for (const b of kalumaBundles) {
 
     it('echoes 20 KB over TCP on port 7 byte for byte, then closes with FINs both ways', () => {
       expect(out.tcp).toEqual({ state: 'FIN-SENT', len: 20480, same: true, fin: true, rst: false });
+    });
+
+    it.runIf(PROFILES[b.build].features.NETSTAT)('prints netstat(): both listeners and the transitions of the connections just served', () => {
+      const text = run.stdout.slice(run.stdout.indexOf('@@netstat-begin'), run.stdout.indexOf('@@netstat-end'));
+      console.log(b.name + ' netstat():\n' + text);
+      const lines = text.split(/\r?\n/);
+      expect(lines.some((l) => /^LISTEN +0 +0 +192\.168\.190\.2:7 +\*:\*$/.test(l))).toBe(true);
+      expect(lines.some((l) => /^LISTEN +0 +0 +192\.168\.190\.2:80 +\*:\*$/.test(l))).toBe(true);
+      expect(lines.some((l) => /^Last \d+ transitions \(of \d+\):$/.test(l))).toBe(true);
+      expect(lines.some((l) => / #\d+ +[A-Z-]+ -> (CLOSED|TIME-WAIT)  /.test(l))).toBe(true);
     });
 
     it('serves the HTTP demo page on port 80 and closes', () => {
