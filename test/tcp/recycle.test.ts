@@ -9,23 +9,14 @@ import { describe, expect, it } from 'vitest';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as C from '../../src/tcp/constants.js';
 import * as stats from '../../src/stats.js';
-import { rawPeer } from './peer.js';
-import type { RawPeer } from './peer.js';
-
-/** A passive connection from peer port `port`, ESTABLISHED and accepted. */
-function establish(p: RawPeer, l: number, port: number): { c: number; iss: number } {
-  p.send({ flags: tcpw.SYN, seq: 100, srcPort: port });
-  const [sa] = p.take();
-  p.send({ flags: tcpw.ACK, seq: 101, ack: (sa.seq + 1) | 0, srcPort: port });
-  return { c: p.stack.tcpAccept(l), iss: sa.seq };
-}
+import { rawPeer, passiveOpen } from './peer.js';
 
 describe('TIME-WAIT recycling and the application\'s handles', () => {
   it('a TIME-WAIT the application still holds (half-close) is not recycled; once it is closed, it is', () => {
     const p = rawPeer({ tcpConns: 2, tcpMaxSynRcvd: 2 });
     const l = p.stack.tcpListen(80, 4);
-    const a = establish(p, l, 3001);
-    const b = establish(p, l, 3002);
+    const a = passiveOpen(p, { l, port: 3001, isn: 100 });
+    const b = passiveOpen(p, { l, port: 3002, isn: 100 });
     // a: half-close, the peer ACKs our FIN and sends its own: TIME-WAIT, still held.
     p.stack.tcpShutdown(a.c);
     p.take();
@@ -43,7 +34,7 @@ describe('TIME-WAIT recycling and the application\'s handles', () => {
     // Closed, it is an ordinary TIME-WAIT again, and the next SYN may take it.
     p.stack.tcpClose(a.c);
     p.at(20);
-    const d = establish(p, l, 3004);
+    const d = passiveOpen(p, { l, port: 3004, isn: 100 });
     expect(d.c).toBe(a.c);
     expect(p.stack.tcpState(d.c)).toBe(C.ESTABLISHED);
   });

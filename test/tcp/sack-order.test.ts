@@ -12,18 +12,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tcpw from '../../src/wire/tcp.js';
-import { rawPeer } from './peer.js';
+import { rawPeer, passiveOpen } from './peer.js';
 import type { RawPeer } from './peer.js';
 
 const PEER_ISN = 3000;
 
 function connect(holes: number): { p: RawPeer; iss: number } {
   const p = rawPeer({ tcpOooHoles: holes });
-  const l = p.stack.tcpListen(80, 2);
-  p.send({ flags: tcpw.SYN, seq: PEER_ISN, window: 65535, mss: 1460, sackOk: true });
-  const iss = p.take()[0].seq;
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: 65535 });
-  expect(p.stack.tcpAccept(l)).toBeGreaterThanOrEqual(0);
+  const { iss } = passiveOpen(p, { l: p.stack.tcpListen(80, 2), isn: PEER_ISN, window: 65535, mss: 1460, sackOk: true });
   return { p, iss };
 }
 

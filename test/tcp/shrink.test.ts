@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tcpw from '../../src/wire/tcp.js';
 import * as stats from '../../src/stats.js';
-import { rawPeer } from './peer.js';
+import { rawPeer, passiveOpen } from './peer.js';
 import type { RawPeer } from './peer.js';
 
 const PEER_ISN = 9000;
@@ -21,12 +21,7 @@ const MSS = 256;
 /** Accept a connection (SACK offered if `sack`) and write four full segments into a 2000-octet window. */
 function fourOut(sack: boolean): { p: RawPeer; iss: number } {
   const p = rawPeer();
-  const l = p.stack.tcpListen(80, 2);
-  p.send({ flags: tcpw.SYN, seq: PEER_ISN, window: 2000, mss: 1460, sackOk: sack });
-  const iss = p.take()[0].seq;
-  p.at(100);
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: 2000 });
-  const c = p.stack.tcpAccept(l);
+  const { c, iss } = passiveOpen(p, { l: p.stack.tcpListen(80, 2), isn: PEER_ISN, window: 2000, mss: 1460, sackOk: sack, rtt: 100 });
   expect(p.stack.tcpWrite(c, new Uint8Array(4 * MSS), 0, 4 * MSS)).toBe(4 * MSS);
   expect(p.take().map((s) => [(s.seq - iss) | 0, s.data.length])).toEqual([[1, 256], [257, 256], [513, 256], [769, 256]]);
   return { p, iss };

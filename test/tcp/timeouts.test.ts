@@ -14,7 +14,7 @@ import * as C from '../../src/tcp/constants.js';
 import * as E from '../../src/errno.js';
 import { DEFAULTS } from '../../src/config.js';
 import type { StackConfig } from '../../src/config.js';
-import { rawPeer } from './peer.js';
+import { rawPeer, passiveOpen } from './peer.js';
 import type { RawPeer, Seg } from './peer.js';
 
 const PEER_ISN = 7000;
@@ -42,12 +42,7 @@ function open(cfg: StackConfig, win: number, write: number): Conn {
   const l = p.stack.tcpListen(80, 2);
   const closed: number[] = [];
   p.stack.onTcp((_c, e, d) => { if (e === C.EV_CLOSED) closed.push(d); });
-  p.send({ flags: tcpw.SYN, seq: PEER_ISN, window: win, mss: 1460 });
-  const iss = p.take()[0].seq;
-  p.at(100);
-  p.send({ flags: tcpw.ACK, seq: PEER_ISN + 1, ack: (iss + 1) | 0, window: win });
-  const c = p.stack.tcpAccept(l);
-  expect(c).toBeGreaterThanOrEqual(0);
+  const { c, iss } = passiveOpen(p, { l, isn: PEER_ISN, window: win, mss: 1460, rtt: 100 });
   const log: Out[] = [];
   const grab = () => {
     for (const s of p.take() as Seg[]) log.push({ t: p.hal.time, flags: s.flags, seq: (s.seq - iss) | 0, len: s.data.length, ack: s.ack });
