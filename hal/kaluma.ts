@@ -67,7 +67,8 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
   function onData(data: Uint8Array): void {
     stir(millis() ^ (data.length << 16));
     if (receiver !== null) receiver(data, 0, data.length);
-    timer.pollAndArm();
+    // Only a chunk that ends a frame (a SLIP END, 0xC0) can have changed a timer.
+    if (data.indexOf(0xc0) >= 0) timer.pollAndArm();
   }
 
   return {

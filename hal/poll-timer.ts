@@ -5,10 +5,10 @@
  * both have `setTimeout`/`clearTimeout` and a millisecond clock.
  *
  * Contract: `createPollTimer(now)` at start-up; `attach(stack)` once the stack exists (again
- * after a re-`start`, harmlessly); `pollAndArm()` from the HAL's data handler; `wake()` is
- * the HAL's `wake`: it polls at the next turn of the event loop, once however many calls
- * asked for it, never from inside the call. Espruino quirk: `clearTimeout()` without an id
- * clears EVERY timer, so only a real id is ever cleared.
+ * after a re-`start`, harmlessly); `pollAndArm()` from the HAL's data handler after a chunk
+ * that ends a frame; `wake()` is the HAL's `wake`: it polls at the next turn of the event
+ * loop, once however many calls asked for it, never from inside the call. Espruino quirk:
+ * `clearTimeout()` without an id clears EVERY timer, so only a real id is ever cleared.
  */
 
 import type { Pollable } from '../src/hal.js';

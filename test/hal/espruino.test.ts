@@ -148,7 +148,7 @@ describe('createEspruinoHal', () => {
     expect(r).toBe(r | 0);
   });
 
-  it('start(): opens the port, feeds chunks to the receiver, polls after each, one timer at most', () => {
+  it('start(): opens the port, feeds chunks to the receiver, polls after one that ends a frame, one timer at most', () => {
     const serial = fakeSerial();
     const hal = createEspruinoHal(serial, 9600);
     const got: number[][] = [];
@@ -174,10 +174,17 @@ describe('createEspruinoHal', () => {
     expect(polls).toEqual([0, 10]);
     expect(clock.pending).toBe(1);
 
-    // A second chunk re-arms: still one timer.
+    // A chunk with no SLIP END completes no frame, so no timer can have changed: no poll.
+    clock.now = 15;
+    serial.handlers[0]('\x02');
+    expect(got).toEqual([[0xc0, 0x01, 0xff], [0x02]]);
+    expect(polls).toEqual([0, 10]);
+
+    // A chunk that ends a frame re-arms: still one timer.
     deadline = 200;
     clock.now = 20;
-    serial.handlers[0]('\x02');
+    serial.handlers[0]('\x03\xc0');
+    expect(polls).toEqual([0, 10, 20]);
     expect(clock.pending).toBe(1);
 
     // The timer fires at the deadline and polls; Infinity then leaves no timer.

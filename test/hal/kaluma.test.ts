@@ -85,7 +85,7 @@ describe('createKalumaHal', () => {
     expect(seen.size).toBeGreaterThan(95);
   });
 
-  it('start(): feeds each chunk to the receiver, polls after it, one timer at most', () => {
+  it('start(): feeds each chunk to the receiver, polls after one that ends a frame, one timer at most', () => {
     const uart = fakeUart();
     const hal = createKalumaHal(uart);
     const got: number[][] = [];
@@ -106,11 +106,17 @@ describe('createKalumaHal', () => {
     uart.handlers[0](new Uint8Array([0xc0, 0x45]));
     expect(got).toEqual([[0xc0, 0x45]]);
     expect(clock.pending).toBe(1);
+    // A chunk with no SLIP END completes no frame: no timer can have changed, no poll.
     uart.handlers[0](new Uint8Array([0x00]));
+    expect(got).toEqual([[0xc0, 0x45], [0x00]]);
+    expect(polls).toEqual([0, 5]);
+    clock.now = 7;
+    uart.handlers[0](new Uint8Array([0x45, 0xc0]));
+    expect(polls).toEqual([0, 5, 7]);
     expect(clock.pending).toBe(1);
     deadline = Infinity;
     clock.advance(100);
-    expect(polls).toEqual([0, 5, 5, 50]);
+    expect(polls).toEqual([0, 5, 7, 50]);
     expect(clock.pending).toBe(0);
     expect(clock.maxPending).toBe(1);
     hal.start(stack);
