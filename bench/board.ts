@@ -201,6 +201,8 @@ interface LayoutResult {
   boot?: { usage: number; free: number; total: number };
   afterPings?: { usage: number; free: number; replies: number; seconds: number };
   afterFailure?: { usage: number; free: number };
+  /** The pings ran out of memory: what the engine said. */
+  pingsFailed?: string;
 }
 
 async function espruinoMemory(b: EspruinoBundle, layout: Layout): Promise<LayoutResult> {
@@ -210,12 +212,22 @@ async function espruinoMemory(b: EspruinoBundle, layout: Layout): Promise<Layout
     await s.storeBundle(join(REPO, b.bundle));
     const load = await s.loadFromStorage();
     if (load.oom || !load.up) {
-      const m = await s.memory();
+      // An engine out of memory may not answer even this: then the figures are unknown (-1).
+      const m = await s.memory().catch(() => ({ usage: -1, free: -1 }));
       return { layout, oom: load.oom, afterFailure: { usage: m.usage, free: m.free } };
     }
     const boot = await s.memory();
     const t0 = performance.now();
-    const replies = await s.syntheticPings(pingFrameString(56), PINGS);
+    let replies: number;
+    try {
+      replies = await s.syntheticPings(pingFrameString(56), PINGS);
+    } catch (e) {
+      // Booted with too few JsVars left to answer: a figure, not a crash of the bench.
+      const text = String(e);
+      const m = await s.memory().catch(() => null);
+      const why = /LOW_MEMORY|OUT OF MEMORY/.test(text) ? 'OUT OF MEMORY' : 'failed: ' + text.slice(0, 120);
+      return { layout, boot: { usage: boot.usage, free: boot.free, total: boot.total }, pingsFailed: why + (m ? ' (left with ' + k(m.usage) + ' used)' : '') };
+    }
     const seconds = (performance.now() - t0) / 1000;
     const after = await s.memory();
     return { layout, boot: { usage: boot.usage, free: boot.free, total: boot.total }, afterPings: { usage: after.usage, free: after.free, replies, seconds } };
@@ -301,7 +313,10 @@ async function benchEspruino(b: EspruinoBundle): Promise<Record<string, unknown>
     const name = (layout + ' (' + LAYOUT_BOARDS[layout] + ')').padEnd(28);
     if (r.missing) console.log('  ' + name + ' engine missing');
     else if (r.afterFailure) {
-      console.log('  ' + name + ' ' + (r.oom ? 'OUT OF MEMORY while loading' : 'did not start') + ' (left with ' + k(r.afterFailure.usage) + ' used, ' + k(r.afterFailure.free) + ' free)');
+      console.log('  ' + name + ' ' + (r.oom ? 'OUT OF MEMORY while loading' : 'did not start') + (r.afterFailure.usage < 0 ? ' (the REPL no longer answers)' :
+        ' (left with ' + k(r.afterFailure.usage) + ' used, ' + k(r.afterFailure.free) + ' free)'));
+    } else if (r.pingsFailed !== undefined) {
+      console.log('  ' + name + ' after boot ' + k(r.boot!.usage) + ' used, ' + k(r.boot!.free) + ' free; the pings: ' + r.pingsFailed);
     } else {
       console.log('  ' + name + ' after boot ' + k(r.boot!.usage) + ' used, ' + k(r.boot!.free) + ' free; after ' + k(PINGS) + ' pings ' +
         k(r.afterPings!.usage) + ' used, ' + k(r.afterPings!.free) + ' free (' + r.afterPings!.replies + ' replies, ' + r.afterPings!.seconds.toFixed(0) + ' s)');
