@@ -69,7 +69,7 @@ export interface Budget {
  *   boots there with about 250); kaluma: a peak of at most 56 KB while loading and booting.
  */
 export const BUDGETS: Budget[] = [
-  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2830, pings: 1000 },
+  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2700, pings: 1000 },
   { bundle: 'espruino-puck', layout: 5100, maxUsed: 2410, pings: 1000 },
   { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3470, pings: 1000 },
   { bundle: 'kaluma', maxPeak: 85000 },
