@@ -43,6 +43,7 @@ import ts from 'typescript';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
+import { globalize } from './tools/globalize.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -276,7 +277,7 @@ async function buildProfile(name, profile) {
   options.external = undefined;
   options.mangleProps = new RegExp('^(' + mangledNames().join('|') + ')$');
   const pass2 = await esbuild.build(options);
-  const code = await shrink(pass2.outputFiles[0].text, profile.target);
+  const code = await shrink(pass2.outputFiles[0].text, profile.target, profile.engine === 'espruino');
   return { out: { path: pass2.outputFiles[0].path, contents: Buffer.from(code) }, inputs };
 }
 
@@ -290,7 +291,7 @@ async function buildProfile(name, profile) {
  * and through esbuild with the board's `supported` flags, so nothing terser wrote reaches a
  * board that the board cannot run.
  */
-async function shrink(text, target) {
+async function shrink(text, target, topLevel) {
   const ecma = Number(target.replace(/^es/, ''));
   const r = await minify(text, {
     ecma,
@@ -304,10 +305,13 @@ async function shrink(text, target) {
     mangle: false,
     format: { ascii_only: true },
   });
-  await esbuild.transform(r.code, { target, supported: BOARD_SUPPORTED, logLevel: 'silent' });
+  // Espruino: the functions at the top level, their names prefixed (tools/globalize.mjs): a
+  // function defined inside the wrapper costs a JsVar more for its link to the wrapper's scope.
+  const code = topLevel ? globalize(r.code, '$') : r.code;
+  await esbuild.transform(code, { target, supported: BOARD_SUPPORTED, logLevel: 'silent' });
   const tmp = join(DIST, `check.${process.pid}.tmp.js`);
   mkdirSync(DIST, { recursive: true });
-  writeFileSync(tmp, r.code);
+  writeFileSync(tmp, code);
   try {
     const violations = checkSubset([tmp]);
     if (violations.length > 0) {
@@ -317,7 +321,7 @@ async function shrink(text, target) {
   } finally {
     rmSync(tmp, { force: true });
   }
-  return r.code;
+  return code;
 }
 
 async function main(argv) {
