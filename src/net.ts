@@ -120,13 +120,18 @@ export function createNet(cfg: Config, hal: Hal): Net {
 export function netInput(n: Net, buf: Uint8Array, off: number, len: number): void {
   const c = n.counters;
   const d = n.dec;
+  const t = n.t;
+  const frames = d.frames;
   c[stats.CNT_RX_OCTETS] += len;
   // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
-  n.t.inside = true;
-  beginBatch(n.t);
+  t.inside = true;
+  beginBatch(t);
   slip.slipPush(d, buf, off, len);
-  endBatch(n.t);
-  n.t.inside = false;
+  // A chunk that completed no frame only filled the decoder: no ACK held, no event to tell,
+  // so the end of the batch (a pass over every slot) is skipped. Most chunks are such.
+  if (d.frames !== frames) endBatch(t);
+  else t.batching = false;
+  t.inside = false;
   // The decoder keeps its own counts; mirror them so all drops live in one array.
   n.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
   n.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
