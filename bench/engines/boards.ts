@@ -39,9 +39,8 @@ export type BoardBundle = EspruinoBundle | KalumaBundle;
 /** Every board bundle to measure and test. */
 export const BOARD_BUNDLES: BoardBundle[] = [
   { name: 'espruino-pico', engine: 'espruino', bundle: 'dist/espruino.js', build: 'pico', testLayout: 5100 },
-  // The puck profile boots on the Puck's 2,630 JsVars with about 250 free, too few to answer:
-  // its exchanges run on the Pico's layout until it fits (issue 11).
-  { name: 'espruino-puck', engine: 'espruino', bundle: 'dist/espruino-puck.js', build: 'puck', testLayout: 5100 },
+  // The puck profile on the Puck's own layout (2,630 JsVars): about 480 free after boot.
+  { name: 'espruino-puck', engine: 'espruino', bundle: 'dist/espruino-puck.js', build: 'puck', testLayout: 2630 },
   { name: 'espruino-wifi', engine: 'espruino', bundle: 'dist/espruino-wifi.js', build: 'wifi', testLayout: 8190 },
   { name: 'kaluma', engine: 'jerry', bundle: 'dist/kaluma.js', build: 'kaluma' },
 ];
@@ -64,13 +63,14 @@ export interface Budget {
 
 /**
  * The budgets the engine tests enforce: ratchets at today's measured figures (lower them as
- * the bundles shrink), with issue 11's goals beside them, which no bundle meets yet:
- *   espruino-pico on 5,100: at most 2,500 used; espruino-puck on 2,630: at least 800 free (it
- *   boots there with about 250); kaluma: a peak of at most 56 KB while loading and booting.
+ * the bundles shrink). Issue 11's goals: espruino-pico on 5,100 at most 2,500 used (met: the
+ * row below is inside it); espruino-puck on 2,630 at least 800 free (not yet: about 475,
+ * enough to answer everything there); kaluma a peak of at most 56 KB while loading and
+ * booting (not yet).
  */
 export const BUDGETS: Budget[] = [
-  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2700, pings: 1000 },
-  { bundle: 'espruino-puck', layout: 5100, maxUsed: 2410, pings: 1000 },
-  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3470, pings: 1000 },
+  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2480, pings: 1000 },
+  { bundle: 'espruino-puck', layout: 2630, minFree: 450, pings: 1000 },
+  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3190, pings: 1000 },
   { bundle: 'kaluma', maxPeak: 85000 },
 ];
