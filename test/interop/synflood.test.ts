@@ -99,9 +99,10 @@ describe('Linux hping3 SYN flood during a 1 MB transfer (root, network namespace
     const midData = randomBytes(64 * 1024);
     writeFileSync(join(lab.dir, 'mid.bin'), midData);
     const floodRunningAtMid = floodEnded === 0;
-    const mid = await lab.run(['sh', '-c', 'nc -N ' + STACK_ADDR + ' 7 < ' + join(lab.dir, 'mid.bin') + ' | sha256sum']);
+    // Bounded (20 s), so that a stuck exchange fails here with the table, not as a test timeout.
+    const mid = await lab.run(['sh', '-c', 'nc -N ' + STACK_ADDR + ' 7 < ' + join(lab.dir, 'mid.bin') + ' | sha256sum'], 20_000);
     expect(floodRunningAtMid).toBe(true);
-    expect(mid.out).toContain(sha256(midData));
+    expect(mid.out, 'the mid-flood client (exit ' + mid.code + mid.err + '): ' + tableSummary(stack)).toContain(sha256(midData));
     const f = await flood.exited;
     const c = await client.exited;
     sampling = false;
@@ -127,8 +128,8 @@ describe('Linux hping3 SYN flood during a 1 MB transfer (root, network namespace
     expect(stack.drops[stats.DROP_TCP_TABLE_FULL]).toBe(0);
 
     // And the stack still serves: a fresh connection once the flood is over.
-    const again = await lab.run(['sh', '-c', 'printf again | nc -N ' + STACK_ADDR + ' 7']);
-    expect(again.out).toBe('again');
+    const again = await lab.run(['sh', '-c', 'printf again | nc -N ' + STACK_ADDR + ' 7'], 20_000);
+    expect(again.out, 'the client after the flood (exit ' + again.code + again.err + '): ' + tableSummary(stack)).toBe('again');
     const total = stack.counters[stats.CNT_SYN_COOKIES_SENT] - cookies0;
     console.log('SYN flood: ' + SYNS + ' SYNs in ' + Math.round(f.ms) + ' ms, ' + total + ' answered with cookies, at most ' + maxSynRcvd +
       ' SYN-RECEIVED at once (limit ' + stack.config.tcpMaxSynRcvd + '); 1 MB paced echo in ' + Math.round(c.ms) + ' ms; table empty ' +
