@@ -3,7 +3,8 @@
  * Build: checks the board language subset, then bundles with esbuild.
  *
  *   dist/<out>         one bundle per board profile (firmware/profiles.mjs): dist/espruino.js
- *                      (pico, the Espruino default), dist/espruino-puck.js, dist/kaluma.js
+ *                      (pico, the Espruino default), dist/espruino-puck.js,
+ *                      dist/espruino-wifi.js, dist/kaluma.js
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
  *   dist/lab/          the browser lab (`slipstack lab`): tools/lab/page.ts for browsers, and
  *                      tools/lab/index.html
@@ -11,13 +12,16 @@
  *   dist/types/        its declarations, emitted by tsc (tsconfig.build.json; `types`)
  *   dist/sizes.json    { <profile>: {raw, gzip, out}, ... } for the bench
  *
- * A board bundle is built in two passes. The first bundles the profile's entry as ESM with
- * src/features.ts and firmware/profile.ts replaced by the profile's switches and its
- * configuration (resolved here, at build time), so esbuild drops the code a switch leaves out;
- * the second bundles that output again for the board (iife, minified, the subset flags), which
- * also drops every function the first pass left unreferenced; the third (terser, `shrink`)
- * inlines constants and single-use functions, which is RAM on an interpreter, and checks the
- * result against the subset again. A bundle over its profile's size budget fails the build.
+ * A board bundle is built in three passes. The first bundles the profile's entry (CommonJS
+ * shape) with src/features.ts and firmware/profile.ts replaced by the profile's switches and
+ * its configuration (resolved here, at build time), so esbuild drops the code a switch leaves
+ * out; the second runs esbuild again over that output wrapped in one function (minified, the
+ * subset flags, property names shortened), which also drops every function the first pass
+ * left unreferenced; the third (terser, `shrink`) inlines constants and drops what nothing
+ * uses, which is RAM on an interpreter, then for Espruino moves the code out of its wrapper to
+ * the top level with `$`-prefixed names (tools/globalize.mjs: a JsVar per function), and
+ * checks the result against the subset again. A bundle over its profile's size budget fails
+ * the build.
  *
  * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab,index,types]` (a bundle's
  * file name works too: `--only=espruino` is pico).
