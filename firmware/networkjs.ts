@@ -19,9 +19,10 @@
  * - Espruino polls every open socket on every idle pass and passes strings of at most 536
  *   octets (its chunkSize).
  *
- * Mapping: socket ids are indexes of a fixed table, allocated here at start-up, holding the
+ * Mapping: TCP socket ids are indexes of a fixed table, allocated here at start-up, holding the
  * slipstack handle of each (a connection slot, or LISTENER_BASE + index for a listener: two
- * different number ranges, so the table, not the handle, is the id). A slipstack handle stays
+ * different number ranges, so the table, not the handle, is the id); UDP ids follow them, one
+ * per entry of the UDP port table (udpPorts). A slipstack handle stays
  * the application's until tcpClose (src/tcp/api.ts), even after a reset, so an id can never
  * point at a slot someone else reuses. Errors that happen before a connection exists (a host
  * name, since there is no DNS over a serial line; a full connection table; a martian address)
@@ -34,7 +35,13 @@
  * holds before every recv): an echo whose peer half-closes still sends all of its echo, and
  * closing the id then sends slipstack's FIN after it.
  *
- * UDP (`dgram`, type 2) is not mapped yet: create answers it with -12 ("bad argument").
+ * UDP (`dgram`, type 2): each datagram crosses the boundary with Espruino's 8-octet header in
+ * front (JsNetUDPPacketHeader in Espruino's libs/network/network.h: the address's four octets
+ * in network order, then the port and the payload length, little-endian as Espruino's
+ * targets store them). A listener binds its port; a client socket (Espruino makes one for each
+ * `send`) binds an ephemeral port, so replies reach it. Each UDP id holds one received
+ * datagram until `recv` takes it; one arriving while it is full is dropped (UDP may lose
+ * datagrams; counted in `drops`). `send` may carry several datagrams, each with its header.
  *
  * Zero allocation ends at this boundary: Espruino hands each send a new string and expects a
  * new string from each recv, so every call that moves data makes one string or one
@@ -42,6 +49,8 @@
  * stack under it allocates nothing; idle polls (nothing to read, "") allocate nothing.
  */
 import type { Net } from '../src/net.js';
+import { udpBind, udpUnbind, udpSend } from '../src/udp.js';
+import { native } from '../src/native.js';
 import { tcpListen, tcpUnlisten, tcpAccept, tcpConnect, tcpRead, tcpWrite, tcpState, tcpClose } from '../src/tcp/api.js';
 import { SYN_SENT, LISTENER_BASE } from '../src/tcp/constants.js';
 import { EAGAIN, EPIPE, ETIMEDOUT, ECONNRESET, ECONNREFUSED, EHOSTUNREACH } from '../src/errno.js';
@@ -64,6 +73,12 @@ export const ST_UDP = 2;
 /** The largest string Espruino passes or asks for (Espruino's network_js.c: chunkSize), octets. */
 export const CHUNK = 536;
 
+/** Espruino's UDP header in front of each datagram, octets. */
+export const UDP_HEADER = 8;
+
+/** The first ephemeral UDP port tried for a client socket (RFC 6335 §6). */
+const EPHEMERAL = 49152;
+
 /** Accept backlog of each listener. */
 const BACKLOG = 2;
 
@@ -79,6 +94,8 @@ export interface NetworkJsDriver {
   recv(id: number, maxLen: number, type: number): string | number;
   send(id: number, data: string, type: number): number;
   close(id: number): void;
+  /** UDP datagrams dropped because their socket still held one. */
+  drops: number;
 }
 
 /** slipstack's errno (positive) as an Espruino socket error. */
@@ -97,16 +114,76 @@ function sockErr(e: number): number {
  */
 export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number) => string, bytes: (s: string) => Uint8Array): NetworkJsDriver {
   const t = n.t;
-  const size = n.cfg.tcpConns + n.cfg.tcpListeners;
+  const tcpIds = n.cfg.tcpConns + n.cfg.tcpListeners;
+  const udpIds = n.cfg.udpPorts;
   /** Per id: the slipstack handle, FREE or FAILED. */
-  const hd = new Int16Array(size);
-  for (let id = 0; id < size; id++) hd[id] = FREE;
+  const hd = new Int16Array(tcpIds);
+  for (let id = 0; id < tcpIds; id++) hd[id] = FREE;
   /** Per id: the error a FAILED id reports; for a connection, 1 while Espruino holds unsent data. */
-  const er = new Int8Array(size);
+  const er = new Int8Array(tcpIds);
   const buf = new Uint8Array(CHUNK);
+  /** UDP ids tcpIds..size-1: the bound port (0: free), the datagram held (header included) and its length. */
+  const uport = new Uint16Array(udpIds);
+  const ulen = new Uint16Array(udpIds);
+  const ubuf: Uint8Array[] = [];
+  const uin: ((data: Uint8Array, off: number, len: number, src: number, srcPort: number) => void)[] = [];
+
+  /** The receive handler of UDP entry u (made once, at start-up). */
+  function udpReceiver(u: number): (data: Uint8Array, off: number, len: number, src: number, srcPort: number) => void {
+    return function (data: Uint8Array, off: number, len: number, src: number, srcPort: number): void {
+      const b = ubuf[u];
+      if (ulen[u] !== 0 || len > b.length - UDP_HEADER) {
+        d.drops++;
+        return;
+      }
+      b[0] = src >>> 24;
+      b[1] = (src >> 16) & 0xff;
+      b[2] = (src >> 8) & 0xff;
+      b[3] = src & 0xff;
+      b[4] = srcPort & 0xff;
+      b[5] = srcPort >> 8;
+      b[6] = len & 0xff;
+      b[7] = len >> 8;
+      native.copy(b, UDP_HEADER, data, off, len);
+      ulen[u] = UDP_HEADER + len;
+    };
+  }
+
+  /** A UDP id bound to `port` (0: the first free ephemeral port), or an Espruino error. */
+  function udpOpen(port: number): number {
+    let u = 0;
+    while (u < udpIds && uport[u] !== 0) u++;
+    if (u === udpIds) return SOCKET_ERR_MAX_SOCK;
+    let p = port === 0 ? EPHEMERAL : port;
+    while (udpBind(n, p, uin[u]) < 0) {
+      if (port !== 0 || p === 65535) return SOCKET_ERR_MAX_SOCK;
+      p++;
+    }
+    uport[u] = p;
+    ulen[u] = 0;
+    return tcpIds + u;
+  }
+
+  /** Send each [header, payload] record of `data` from UDP entry u; the octets taken, or an error. */
+  function udpOut(u: number, data: string): number {
+    const b = bytes(data);
+    let o = 0;
+    while (o + UDP_HEADER <= b.length) {
+      const len = b[o + 6] | (b[o + 7] << 8);
+      if (o + UDP_HEADER + len > b.length) break;
+      const addr = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+      try {
+        udpSend(n, addr, b[o + 4] | (b[o + 5] << 8), uport[u], b, o + UDP_HEADER, len);
+      } catch (e) {
+        return SOCKET_ERR_BAD_ARG; // a martian destination, port 0
+      }
+      o += UDP_HEADER + len;
+    }
+    return o;
+  }
 
   function take(h: number, e: number): number {
-    for (let id = 0; id < size; id++) {
+    for (let id = 0; id < tcpIds; id++) {
       if (hd[id] === FREE) {
         hd[id] = h;
         er[id] = e;
@@ -117,7 +194,7 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
   }
 
   function create(host: string | undefined, port: number, type: number): number {
-    if ((type & 3) === ST_UDP) return SOCKET_ERR_BAD_ARG;
+    if ((type & 3) === ST_UDP) return udpOpen(host === undefined ? port : 0);
     if (host === undefined) {
       const h = tcpListen(t, port, BACKLOG, undefined);
       if (h < 0) return SOCKET_ERR_MAX_SOCK;
@@ -140,11 +217,12 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
   }
 
   function accept(id: number): number {
+    if (id >= tcpIds) return -1;
     const l = hd[id];
     if (l < 0) return -1;
     // Take a connection only when an id is free for it (the table is sized so that one is).
     let free = -1;
-    for (let k = 0; k < size && free < 0; k++) if (hd[k] === FREE) free = k;
+    for (let k = 0; k < tcpIds && free < 0; k++) if (hd[k] === FREE) free = k;
     if (free < 0) return -1;
     const c = tcpAccept(t, l);
     if (c < 0) return -1;
@@ -154,6 +232,13 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
   }
 
   function recv(id: number, maxLen: number): string | number {
+    if (id >= tcpIds) {
+      const u = id - tcpIds;
+      const len = ulen[u];
+      if (len === 0 || len > maxLen) return '';
+      ulen[u] = 0;
+      return str(ubuf[u], len);
+    }
     const h = hd[id];
     if (h === FAILED) return er[id];
     if (h < 0 || h >= LISTENER_BASE) return ''; // listeners are never read
@@ -166,6 +251,7 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
   }
 
   function send(id: number, data: string): number {
+    if (id >= tcpIds) return udpOut(id - tcpIds, data);
     const h = hd[id];
     if (h === FAILED) return er[id];
     if (h < 0 || h >= LISTENER_BASE) return SOCKET_ERR_BAD_ARG;
@@ -178,6 +264,13 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
   }
 
   function close(id: number): void {
+    if (id >= tcpIds) {
+      const u = id - tcpIds;
+      if (uport[u] !== 0) udpUnbind(n, uport[u]);
+      uport[u] = 0;
+      ulen[u] = 0;
+      return;
+    }
     const h = hd[id];
     hd[id] = FREE;
     er[id] = 0;
@@ -185,5 +278,10 @@ export function createNetworkJsDriver(n: Net, str: (buf: Uint8Array, len: number
     else if (h >= 0) tcpClose(t, h);
   }
 
-  return { create: create, accept: accept, recv: recv, send: send, close: close };
+  const d: NetworkJsDriver = { create: create, accept: accept, recv: recv, send: send, close: close, drops: 0 };
+  for (let u = 0; u < udpIds; u++) {
+    ubuf.push(new Uint8Array(n.mtu - 20));
+    uin.push(udpReceiver(u));
+  }
+  return d;
 }

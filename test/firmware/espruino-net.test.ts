@@ -32,8 +32,13 @@ const LAYOUT = 8190;
 /** Requests between the two memory readings. */
 const FLAT_REQUESTS = 200;
 /** The host's HTTP server for the board's http.get, and a port nobody listens on. */
-const HOST_HTTP_PORT = 8080;
+const HOST_HTTP_PORT = 8000;
 const CLOSED_PORT = 9;
+/** UDP ports of the dgram exchange. */
+const HOST_UDP_PORT = 40100;
+const BOARD_UDP_PORT = 5000;
+/** The port of the server a user types on the REPL. */
+const USER_PORT = 8080;
 const HOST_PAGE = 'Hello from the host, over SLIP.\n';
 
 function sleep(ms: number): Promise<void> {
@@ -233,6 +238,41 @@ describe.skipIf(reason !== null)('espruino-net (stock net and http over the Netw
     const e = await awaitValue<string>('__e', 60_000);
     expect(e).toContain('"code":-9');
     console.log("espruino-net: refused connect -> 'error' " + e);
+  }, 90_000);
+
+  it("answers a host name (no DNS) with an 'error' event: not found", async () => {
+    await session!.run('var __n;require("net").connect({host:"example.com",port:80},function(){__n="connected";})' +
+      '.on("error",function(e){__n=JSON.stringify(e);});');
+    const e = await awaitValue<string>('__n', 30_000);
+    expect(e).toBe('{"code":-6,"message":"not found"}');
+  }, 60_000);
+
+  it("serves the user's own http server typed on the REPL (a third listener)", async () => {
+    await session!.run('require("http").createServer(function(q,r){r.writeHead(200,{"Content-Type":"text/plain"});r.end("user "+q.url);}).listen(' + USER_PORT + ')');
+    const r = await exchange(host!, USER_PORT, new TextEncoder().encode('GET /x HTTP/1.0\r\n\r\n'), false);
+    const text = Buffer.from(r.got).toString('latin1');
+    expect(text.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
+    expect(text.endsWith('\r\n\r\nuser /x')).toBe(true);
+    expect(r.fin).toBe(true);
+  }, 60_000);
+
+  it('exchanges UDP datagrams with stock dgram (a bound socket answers from its own port)', async () => {
+    let reply: string | null = null;
+    let from = 0;
+    host!.stack.udpBind(HOST_UDP_PORT, (buf, off, len, _src, srcPort) => {
+      reply = Buffer.from(buf.subarray(off, off + len)).toString('latin1');
+      from = srcPort;
+    });
+    await session!.run('var __u,__d=require("dgram").createSocket("udp4");__d.on("message",function(m,r){' +
+      '__u=m+" "+r.address+":"+r.port;__d.send("re:"+m,r.port,r.address);});__d.bind(' + BOARD_UDP_PORT + ');');
+    const msg = new Uint8Array(Buffer.from('hi \xc0\xdb', 'latin1'));
+    for (let i = 0; i < 5 && reply === null; i++) {
+      host!.stack.udpSend(BOARD_ADDR, BOARD_UDP_PORT, HOST_UDP_PORT, msg, 0, msg.length);
+      for (let k = 0; k < 40 && reply === null; k++) await sleep(250);
+    }
+    expect(reply).toBe('re:hi \xc0\xdb');
+    expect(from).toBe(BOARD_UDP_PORT);
+    expect(await session!.value<string>('__u')).toBe('hi \xc0\xdb ' + HOST_ADDR + ':' + HOST_UDP_PORT);
   }, 90_000);
 
   it('fetches a page from the host with stock http.get', async () => {
