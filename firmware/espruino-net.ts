@@ -7,7 +7,8 @@
  * - HTTP on port 80 (`require('http').createServer`): the demo page (firmware/app.ts
  *   HTTP_BODY) for any request, then Espruino closes the connection;
  * - TCP echo on port 7 (`require('net').createServer`, RFC 862).
- * Ping replies need nothing: the stack answers them. UDP echo is not served (no `dgram` yet).
+ * Ping replies need nothing: the stack answers them. There is no UDP echo (the driver maps
+ * `dgram` too; a user can add one).
  *
  * Everything here runs once, in `onInit` (which Espruino also calls at power-on after
  * `save()`); the per-connection objects are Espruino's own (`net` allocates them), so this
