@@ -3,8 +3,8 @@
  * Build: checks the board language subset, then bundles with esbuild.
  *
  *   dist/<out>         one bundle per board profile (firmware/profiles.mjs): dist/espruino.js
- *                      (pico, the Espruino default), dist/espruino-puck.js,
- *                      dist/espruino-wifi.js, dist/kaluma.js
+ *                      (pico, the Espruino default), dist/espruino-puck.js, dist/espruino-wifi.js,
+ *                      dist/espruino-net.js (stock net and http over NetworkJS), dist/kaluma.js
  *   dist/slipstack.mjs tools/slipstack.ts, the host CLI (`bin` of the package), if it exists
  *   dist/lab/          the browser lab (`slipstack lab`): tools/lab/page.ts for browsers, and
  *                      tools/lab/index.html

@@ -57,6 +57,22 @@ export const PROFILES = {
     config: { ...BOARD, tcpConns: 4, tcpListeners: 2, tcpSndBuf: 1024, tcpRcvBuf: 1024, traceEvents: 16 },
     budget: { bundle: 41500 },
   },
+  /**
+   * The Espruino WiFi layout again, with the board's own `net` and `http` on slipstack
+   * (firmware/espruino-net.ts, the NetworkJS driver firmware/networkjs.ts) serving the demo.
+   */
+  'wifi-net': {
+    engine: 'espruino',
+    entry: 'firmware/espruino-net.ts',
+    out: 'espruino-net.js',
+    target: 'es2015',
+    features: { SACK: true, SYN_COOKIES: true, KEEPALIVE: true, TRACE: true, OOO: true, CC_EXTRAS: true, NETSTAT: true },
+    // Three listeners: the demo's two and one for the user's own server. Two UDP entries
+    // (dgram sockets), each holding one received datagram (MTU - 20 octets) for Espruino.
+    config: { ...BOARD, tcpConns: 4, tcpListeners: 3, tcpSndBuf: 1024, tcpRcvBuf: 1024, traceEvents: 16, udpPorts: 2 },
+    // Ratchet, as for pico.
+    budget: { bundle: 43700 },
+  },
   /** Kaluma 1.2.x on the RP2040 (JerryScript, 180 KB heap). */
   kaluma: {
     engine: 'jerry',

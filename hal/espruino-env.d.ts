@@ -25,6 +25,8 @@ interface EspruinoE {
   sum?(arr: ArrayLike<number>): number;
   /** Convert an 8-bit string (or array) to a new Uint8Array, natively. */
   toUint8Array(data: string | ArrayLike<number>): Uint8Array;
+  /** Convert a typed array (or string) to a new 8-bit string, natively. */
+  toString(data: Uint8Array): string;
   /** 32 bits of noise from the internal voltage reference (absent on SAVE_ON_FLASH builds). */
   hwRand?(): number;
 }

@@ -24,6 +24,13 @@ export interface EspruinoBundle {
   build: string;
   /** The layout the functional test (ping, UDP, TCP, HTTP over a pty) runs on. */
   testLayout: Layout;
+  /**
+   * The services it runs: 'demo' (firmware/app.ts on slipstack's own API, the default) or 'net'
+   * (the board's stock `net` and `http` over the NetworkJS driver: no UDP echo, HTTP/1.1, and the
+   * services run in Espruino's idle loop, not inside Serial1's 'data' calls). A 'net' bundle has
+   * its own functional test (test/firmware/espruino-net.test.ts).
+   */
+  app?: 'demo' | 'net';
 }
 
 /** A bundle for Kaluma (JerryScript). */
@@ -42,6 +49,7 @@ export const BOARD_BUNDLES: BoardBundle[] = [
   // The puck profile on the Puck's own layout (2,630 JsVars): about 480 free after boot.
   { name: 'espruino-puck', engine: 'espruino', bundle: 'dist/espruino-puck.js', build: 'puck', testLayout: 2630 },
   { name: 'espruino-wifi', engine: 'espruino', bundle: 'dist/espruino-wifi.js', build: 'wifi', testLayout: 8190 },
+  { name: 'espruino-net', engine: 'espruino', bundle: 'dist/espruino-net.js', build: 'wifi-net', testLayout: 8190, app: 'net' },
   { name: 'kaluma', engine: 'jerry', bundle: 'dist/kaluma.js', build: 'kaluma' },
 ];
 
@@ -72,5 +80,6 @@ export const BUDGETS: Budget[] = [
   { bundle: 'espruino-pico', layout: 5100, maxUsed: 2480, pings: 1000 },
   { bundle: 'espruino-puck', layout: 2630, minFree: 450, pings: 1000 },
   { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3190, pings: 1000 },
+  { bundle: 'espruino-net', layout: 8190, maxUsed: 3420, pings: 1000 },
   { bundle: 'kaluma', maxPeak: 85000 },
 ];

@@ -55,7 +55,8 @@ function pingFrame(): string {
   return Buffer.from(peer.slip(peer.echoRequest(0x5353, 1, payload(56)))).toString('latin1');
 }
 
-const espruinoBundles = BOARD_BUNDLES.filter((b): b is EspruinoBundle => b.engine === 'espruino');
+// The 'net' bundles (stock net and http) have their own test: test/firmware/espruino-net.test.ts.
+const espruinoBundles = BOARD_BUNDLES.filter((b): b is EspruinoBundle => b.engine === 'espruino' && b.app !== 'net');
 
 for (const b of espruinoBundles) {
   const reason = engineSkipReason({ espruino: b.testLayout, socat: true });
