@@ -80,6 +80,5 @@ export const BUDGETS: Budget[] = [
   { bundle: 'espruino-pico', layout: 5100, maxUsed: 2480, pings: 1000 },
   { bundle: 'espruino-puck', layout: 2630, minFree: 450, pings: 1000 },
   { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3190, pings: 1000 },
-  { bundle: 'espruino-net', layout: 8190, maxUsed: 3420, pings: 1000 },
   { bundle: 'kaluma', maxPeak: 85000 },
 ];
