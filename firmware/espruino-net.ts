@@ -14,18 +14,11 @@
  * `save()`); the per-connection objects are Espruino's own (`net` allocates them), so this
  * firmware is not zero-allocation above the driver (networkjs.ts says where it ends).
  */
-import { createNet, netRam, netPoll } from '../src/net.js';
 import type { Net } from '../src/net.js';
-import { createEspruinoHal } from '../hal/espruino.js';
-import type { EspruinoHal } from '../hal/espruino.js';
-import { CONFIG, PROFILE } from './profile.js';
-import { installConsole } from './console.js';
+import { netPoll } from '../src/net.js';
 import { createNetworkJsDriver } from './networkjs.js';
 import { HTTP_BODY, HTTP_PORT, ECHO_PORT } from './app.js';
-import { NETSTAT } from '../src/features.js';
-
-/** The SLIP line speed, in bits per second. */
-const BAUD = 115200;
+import { bootEspruino } from './espruino-boot.js';
 
 /** `end`, kept out of the reach of the build's property shortening (see startServices). */
 const END = 'end';
@@ -40,15 +33,6 @@ interface Socket {
 interface Response {
   writeHead(status: number, headers: { [name: string]: string | number }): void;
   [END](data: string): void;
-}
-
-let hal: EspruinoHal | null = null;
-let net: Net | null = null;
-
-/** Keep the REPL off Serial1: otherwise it would read our packets as JavaScript. */
-function moveConsole(): void {
-  if (typeof USB !== 'undefined' && USB) USB.setConsole(true);
-  else if (typeof LoopbackA !== 'undefined' && LoopbackA) LoopbackA.setConsole(true);
 }
 
 /** The binary string of buf[0, len): where the driver's allocation happens (one string). */
@@ -73,23 +57,8 @@ function startServices(): void {
   }).listen(ECHO_PORT);
 }
 
-/** Espruino calls onInit at power-on; we also call it once when the bundle loads. */
-function onInit(): void {
-  moveConsole();
-  if (hal === null || net === null) {
-    hal = createEspruinoHal(Serial1, BAUD);
-    const n = createNet(CONFIG, hal);
-    net = n;
-    require('NetworkJS').create(createNetworkJsDriver(n, toStr, toBytes));
-    startServices();
-    if (NETSTAT) installConsole(n, hal.now);
-    console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE + ', net and http');
-  }
-  const s = net;
-  hal.start({ poll: function (now: number): number { return netPoll(s, now); } });
-}
-
-// Espruino only calls a GLOBAL onInit. `globalThis` exists from Espruino 2v22, `global` on every version.
-const root = (typeof globalThis !== 'undefined' ? globalThis : global) as unknown as { onInit: () => void };
-root.onInit = onInit;
-onInit();
+bootEspruino(function (n: Net) {
+  require('NetworkJS').create(createNetworkJsDriver(n, toStr, toBytes));
+  startServices();
+  return { poll: function (now: number): number { return netPoll(n, now); } };
+}, ', net and http');

@@ -16,8 +16,9 @@
  *   zero-allocation property keeps its clock integral. The stack never reads another clock.
  * - `random32()` returns 32 random bits as an int32; it seeds ISN secrets and the like,
  *   so a board HAL should use a hardware source where it has one.
- * - The HAL polls the stack after every chunk it delivers and whenever the deadline that
- *   `poll` returned comes. A user call made outside both (from the application's own timer,
+ * - The HAL polls the stack after every chunk it delivers that ends a frame (holds a SLIP
+ *   END; a chunk that only fills the decoder can change no timer, so a board HAL skips that
+ *   poll, its most expensive part) and whenever the deadline that `poll` returned comes. A user call made outside both (from the application's own timer,
  *   say) can set an earlier deadline, such as the retransmission timer of the data it
  *   wrote; the stack then calls `wake()`, and the HAL polls again soon, from its own event
  *   loop, never from inside `wake`. Without it, a lost segment written that way would wait
