@@ -92,6 +92,12 @@ export function startApp(n: Net): App {
   const headEnd = new Uint8Array(slots);
   /** Per slot: when the app drops the connection (ms), 0 for never, ARM_* to set at the next poll. */
   const deadline = new Float64Array(slots);
+  /**
+   * No deadline is earlier than `due` (Infinity: none), and `rearm` says an ARM_* waits: poll
+   * passes over the slots only then (a pass per poll is costly on an interpreter).
+   */
+  let due = Infinity;
+  let rearm = false;
 
   function finish(c: number): void {
     deadline[c] = 0;
@@ -108,6 +114,7 @@ export function startApp(n: Net): App {
       if (r > 0) {
         tcpWrite(t, c, buf, 0, r);
         deadline[c] = ARM_IDLE; // traffic: the idle clock starts again
+        rearm = true;
         continue;
       }
       // The peer closed (0: everything echoed, close, our FIN follows the data), or it reset.
@@ -143,6 +150,7 @@ export function startApp(n: Net): App {
     if (ev === EV_ACCEPTABLE) {
       for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         deadline[conn] = ARM_IDLE;
+        rearm = true;
         serveEcho(conn);
       }
     } else if (ev === EV_CLOSED) {
@@ -157,6 +165,7 @@ export function startApp(n: Net): App {
       for (let conn = tcpAccept(t, c); conn >= 0; conn = tcpAccept(t, c)) {
         headEnd[conn] = 0;
         deadline[conn] = ARM_REQUEST; // the whole request head within REQUEST_TIMEOUT_MS
+        rearm = true;
         serveHttp(conn);
       }
     } else if (ev === EV_CLOSED) {
@@ -171,21 +180,24 @@ export function startApp(n: Net): App {
 
   /** The services' deadlines first (a drop frees a slot before the stack's timers run), then the stack's. */
   function poll(now: number): number {
-    let next = Infinity;
-    for (let c = 0; c < slots; c++) {
-      const d = deadline[c];
-      if (d === 0) continue;
-      if (d < 0) {
-        deadline[c] = now + (d === ARM_REQUEST ? REQUEST_TIMEOUT_MS : IDLE_TIMEOUT_MS);
-      } else if (d <= now) {
-        deadline[c] = 0;
-        tcpAbort(t, c); // a RST: the client learns at once, and the slot is free now
-        continue;
+    if (rearm || due <= now) {
+      rearm = false;
+      due = Infinity;
+      for (let c = 0; c < slots; c++) {
+        const d = deadline[c];
+        if (d === 0) continue;
+        if (d < 0) {
+          deadline[c] = now + (d === ARM_REQUEST ? REQUEST_TIMEOUT_MS : IDLE_TIMEOUT_MS);
+        } else if (d <= now) {
+          deadline[c] = 0;
+          tcpAbort(t, c); // a RST: the client learns at once, and the slot is free now
+          continue;
+        }
+        if (deadline[c] < due) due = deadline[c];
       }
-      if (deadline[c] < next) next = deadline[c];
     }
-    const due = netPoll(n, now);
-    return due < next ? due : next;
+    const next = netPoll(n, now);
+    return next < due ? next : due;
   }
 
   return { poll: poll };

@@ -6,8 +6,8 @@
  * - `createEspruinoHal(serial, baud)` installs the native sum and copy and returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
- *   polls the stack once after each chunk that ends a frame, and keeps exactly one timer (or
- *   none) armed for the deadline that `poll` returned. Calling it again (from `onInit` after
+ *   polls the stack once after each chunk that completed a frame (the receiver says so), and
+ *   keeps exactly one timer (or none) armed for the deadline that `poll` returned. Calling it again (from `onInit` after
  *   a `save()`) re-opens the port without adding a second listener or timer. `wake()` (the
  *   stack calls it after a user call from the application's own timers) polls at the next
  *   turn.
@@ -34,12 +34,6 @@ export interface EspruinoHal extends Hal {
   start(stack: Pollable): void;
 }
 
-/** Fold a non-negative sum to 16 bits with end-around carry; division, not shifts, so sums above 2^31 work. */
-function fold16(acc: number): number {
-  while (acc > 0xffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000);
-  return acc;
-}
-
 /**
  * 16-bit one's-complement sum of buf[off, off+len) (RFC 1071), computed natively; installed
  * only where E.sum exists.
@@ -50,37 +44,37 @@ function fold16(acc: number): number {
  * added alone as a high byte, and the rest, now evenly aligned, is summed little-endian with
  * NO swap: counted from `off` its byte pairs are (odd, even) = (low, high), which is exactly
  * how a little-endian word holds them.
- * Returns a value congruent to the big-endian sum modulo 0xffff (folded, not the raw sum),
- * which is all the callers need: they fold and invert.
+ * Returns a value congruent to the big-endian sum modulo 0xffff, below 2^18, which is all the
+ * callers need: they fold and invert.
+ * Cost on Espruino (bench:board): a call is worth tens of statements and `buf.buffer` or
+ * `buf.byteOffset` each about as much again, so the fold is inline (division, not shifts, so
+ * sums above 2^31 work; no `Math.floor`, a built-in found only after a walk over every global).
  */
 function sum16Espruino(buf: Uint8Array, off: number, len: number): number {
   if (len <= 0) return 0;
   const start = buf.byteOffset + off;
-  if ((start & 1) === 0) {
-    const words = len >> 1;
-    let acc = words > 0 ? fold16(E.sum!(new Uint16Array(buf.buffer, start, words))) : 0;
-    acc = ((acc & 0xff) << 8) | (acc >> 8);
-    // RFC 1071: an odd last byte is the high byte of a word padded with zero.
-    if (len & 1) acc += buf[off + len - 1] << 8;
-    return acc;
-  }
-  let acc = buf[off] << 8;
-  const rest = len - 1;
-  const words = rest >> 1;
-  if (words > 0) acc += E.sum!(new Uint16Array(buf.buffer, start + 1, words));
-  // The last byte sits at an odd distance from off: the low byte of its word.
-  if (rest & 1) acc += buf[off + len - 1];
-  return fold16(acc);
+  const odd = start & 1;
+  let acc = E.sum!(new Uint16Array(buf.buffer, start + odd, (len - odd) >> 1));
+  while (acc > 0xffff) acc = (acc % 0x10000) + (acc - (acc % 0x10000)) / 0x10000;
+  // Even start: swap the little-endian sum. Odd start: the first byte is a high byte.
+  if (odd === 0) acc = ((acc & 0xff) << 8) | (acc >> 8);
+  else acc += buf[off] << 8;
+  // A last byte left over (RFC 1071: an odd one is the high byte of a word padded with zero):
+  // counted from off it is at an even distance when the start was even.
+  if ((len - odd) & 1) acc += odd === 0 ? buf[off + len - 1] << 8 : buf[off + len - 1];
+  return acc;
 }
 
 /**
  * Copy with `Uint8Array.prototype.set`, natively, front to back (src/native.ts: a copy only
- * ever moves bytes down inside one buffer, which a front-to-back copy does right). No
- * `dst.buffer === src.buffer` test: Espruino compares ArrayBuffers by content, and with an
- * 8 KB ring arena that comparison ran the Pico out of JsVars.
+ * ever moves bytes down inside one buffer, which a front-to-back copy does right). The source
+ * range is a `subarray`: on Espruino cheaper than a view made from `buffer` and `byteOffset`.
+ * No `dst.buffer === src.buffer` test: Espruino compares typed arrays by content (measured:
+ * millions of instructions for a 296-octet buffer), and with an 8 KB ring arena that
+ * comparison ran the Pico out of JsVars.
  */
 function copyEspruino(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  if (len > 0) dst.set(new Uint8Array(src.buffer, src.byteOffset + srcOff, len), dstOff);
+  if (len > 0) dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
 
 /** Build the Espruino HAL on `serial` (normally `Serial1`) at `baud` bits per second. */
@@ -100,10 +94,9 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
 
   function onData(data: string): void {
     const bytes = E.toUint8Array(data);
-    if (receiver !== null) receiver(bytes, 0, bytes.length);
-    // Only a chunk that ends a frame (a SLIP END, 0xC0) can have changed a timer; any other
-    // chunk just filled the decoder, and its poll was most of the chunk's cost (bench:board).
-    if (data.indexOf('\xC0') >= 0) timer.pollAndArm();
+    // Only a chunk that completed a frame can have changed a timer; any other chunk just
+    // filled the decoder, and its poll was most of the chunk's cost (bench:board).
+    if (receiver !== null && receiver(bytes, 0, bytes.length)) timer.pollAndArm();
   }
 
   return {

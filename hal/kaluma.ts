@@ -7,7 +7,7 @@
  *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack once after
- *   each chunk that ends a frame, and keeps exactly one timer (or none) armed for the
+ *   each chunk that completed a frame (the receiver says so), and keeps exactly one timer (or none) armed for the
  *   deadline `poll` returned; `wake()` (the stack calls it after a user call made outside
  *   those) polls at the next turn.
  * - `write` sends a standalone copy of the frame. Kaluma bug (1.2.1; hal/kaluma-env.d.ts): `write(u8)`
@@ -67,9 +67,8 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
 
   function onData(data: Uint8Array): void {
     stir(millis() ^ (data.length << 16));
-    if (receiver !== null) receiver(data, 0, data.length);
-    // Only a chunk that ends a frame (a SLIP END, 0xC0) can have changed a timer.
-    if (data.indexOf(0xc0) >= 0) timer.pollAndArm();
+    // Only a chunk that completed a frame can have changed a timer.
+    if (receiver !== null && receiver(data, 0, data.length)) timer.pollAndArm();
   }
 
   return {

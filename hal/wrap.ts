@@ -40,10 +40,10 @@ class WrappedHal implements Hal {
   }
 
   /** Bytes from the line: the tap first, then the receiver, untouched. */
-  private receive(buf: Uint8Array, off: number, len: number): void {
+  private receive(buf: Uint8Array, off: number, len: number): boolean | void {
     this.tap.received(buf, off, len);
     const rx = this.rx;
-    if (rx !== null) rx(buf, off, len);
+    if (rx !== null) return rx(buf, off, len);
   }
 
   write(buf: Uint8Array, off: number, len: number): void {

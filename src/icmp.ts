@@ -28,30 +28,32 @@ import type { Net, EchoReplyHandler } from './net.js';
 /** RFC 792: an ICMP error carries the offending IP header plus its first 64 bits of data. */
 const ICMP_ERROR_QUOTE = 8;
 
-/** An ICMP message at buf[off, off+len) of the datagram in n.ip. */
+/** An ICMP message at buf[off, off+len) of the datagram in n.ip (its IP header at buf[0, off)). */
 export function icmpInput(n: Net, buf: Uint8Array, off: number, len: number, broadcast: boolean): void {
   const m = n.icmpRx;
   const e = icmp.parseInto(m, buf, off, len);
   if (e !== err.OK) {
     n.drops[e === err.ERR_CHECKSUM ? stats.DROP_ICMP_CHECKSUM : stats.DROP_ICMP_TRUNCATED]++;
-    return;
-  }
-  if (m.type === icmp.ECHO_REQUEST) {
+  } else if (m.type === icmp.ECHO_REQUEST) {
     if (broadcast) {
       n.drops[stats.DROP_ICMP_BROADCAST_ECHO]++;
       return;
     }
     // RFC 1122 §3.2.2.6: reply with the same identifier, sequence number and all the data,
     // from the address the request was sent to.
-    native.copy(n.tx, L4 + icmp.HEADER_LEN, buf, off + icmp.HEADER_LEN, m.dataLen);
-    const r = n.icmpTx;
-    r.type = icmp.ECHO_REPLY;
-    r.code = 0;
-    r.ident = m.ident;
-    r.seqNo = m.seqNo;
-    r.dataLen = m.dataLen;
-    ipSend(n, ipv4.PROTO_ICMP, n.ip.src, icmp.emit(r, n.tx, L4));
     n.counters[stats.CNT_ECHO_REPLIES_SENT]++;
+    // The reply is the request turned round where it lies (the decoder's buffer, free once
+    // this returns), moved down over the request's IP options if it had any (we send none).
+    if (off !== L4) native.copy(buf, L4, buf, off, len);
+    // Only the type and code word changes (to 0), so the checksum is updated (RFC 1624 eqn. 3:
+    // HC' = ~(~HC + ~m + m'), m' = 0) instead of summed again over the data.
+    let c = (~((buf[L4 + 2] << 8) | buf[L4 + 3]) & 0xffff) + (~((buf[L4] << 8) | buf[L4 + 1]) & 0xffff);
+    c = (c & 0xffff) + (c >>> 16);
+    buf[L4] = icmp.ECHO_REPLY;
+    buf[L4 + 1] = 0;
+    buf[L4 + 2] = ~c >> 8;
+    buf[L4 + 3] = ~c;
+    ipSend(n, buf, ipv4.PROTO_ICMP, n.ip.src, len);
   } else if (m.type === icmp.ECHO_REPLY) {
     n.counters[stats.CNT_ECHO_REPLIES_RECEIVED]++;
     n.echoHandler(n.ip.src, m.ident, m.seqNo, buf, off + icmp.HEADER_LEN, m.dataLen);
@@ -95,7 +97,7 @@ export function icmpErrorSend(n: Net, buf: Uint8Array, type: number, code: numbe
   r.ident = 0;
   r.seqNo = 0;
   r.dataLen = quote;
-  ipSend(n, ipv4.PROTO_ICMP, ip.src, icmp.emit(r, n.tx, L4));
+  ipSend(n, n.tx, ipv4.PROTO_ICMP, ip.src, icmp.emit(r, n.tx, L4));
   n.counters[stats.CNT_ICMP_ERRORS_SENT]++;
 }
 
@@ -116,7 +118,7 @@ export function ping(n: Net, dstAddr: number, ident: number, seqNo: number, data
   r.ident = ident;
   r.seqNo = seqNo;
   r.dataLen = len;
-  ipSend(n, ipv4.PROTO_ICMP, dst, icmp.emit(r, n.tx, L4));
+  ipSend(n, n.tx, ipv4.PROTO_ICMP, dst, icmp.emit(r, n.tx, L4));
   return len;
 }
 

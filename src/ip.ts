@@ -5,9 +5,10 @@
  * Contract:
  * - `ipCheck(n, buf, len)` parses the datagram at buf[0, len) into n.ip and returns true if it
  *   is for us; otherwise it counts exactly one drop reason and returns false. Nothing throws.
- * - `ipSend(n, protocol, dst, len)`: the transport PDU is already at n.tx[20, 20 + len); this
- *   writes the header in front of it, SLIP-encodes the datagram into n.txf and hands the frame
- *   to the HAL, synchronously. We never fragment (DF set, RFC 1191): every datagram fits the
+ * - `ipSend(n, b, protocol, dst, len)`: the transport PDU is already at b[20, 20 + len) (b is
+ *   n.tx, or the received frame for an echo reply made in place); this writes the header in
+ *   front of it, SLIP-encodes the datagram into n.txf and hands the frame to the HAL,
+ *   synchronously. We never fragment (DF set, RFC 1191): every datagram fits the
  *   link MTU, which the callers check.
  * Nothing allocates.
  */
@@ -63,8 +64,8 @@ export function ipCheck(n: Net, buf: Uint8Array, len: number): boolean {
   return true;
 }
 
-/** The transport PDU is at n.tx[L4, L4+len): prepend the IPv4 header, SLIP-encode, write. */
-export function ipSend(n: Net, protocol: number, dst: number, len: number): void {
+/** The transport PDU is at b[L4, L4+len): prepend the IPv4 header, SLIP-encode, write. */
+export function ipSend(n: Net, b: Uint8Array, protocol: number, dst: number, len: number): void {
   if (protocol !== ipv4.PROTO_TCP) n.txReason = 0;
   const ip = n.ipTx;
   ip.src = n.addr;
@@ -79,8 +80,8 @@ export function ipSend(n: Net, protocol: number, dst: number, len: number): void
   ip.moreFrags = false;
   ip.fragOffset = 0;
   ip.payloadLen = len;
-  const total = ipv4.emit(ip, n.tx, 0);
-  const k = slip.encode(n.tx, 0, total, n.txf, 0);
+  const total = ipv4.emit(ip, b, 0);
+  const k = slip.encode(b, 0, total, n.txf, 0);
   n.counters[stats.CNT_TX_PACKETS]++;
   n.counters[stats.CNT_TX_OCTETS] += k;
   n.hal.write(n.txf, 0, k);

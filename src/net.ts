@@ -112,12 +112,12 @@ export function createNet(cfg: Config, hal: Hal): Net {
   n.t = createTcb(cfg, n, hal.random32(), hal.random32(), function () { return hal.now(); }, hal.wake !== undefined ? function () { hal.wake!(); } : noop);
   // The two closures below are made once, here; the per-packet path only calls them.
   n.dec.onFrame = function (buf: Uint8Array, len: number) { netFrame(n, buf, len); };
-  hal.setReceiver(function (buf: Uint8Array, off: number, len: number) { netInput(n, buf, off, len); });
+  hal.setReceiver(function (buf: Uint8Array, off: number, len: number) { return netInput(n, buf, off, len); });
   return n;
 }
 
-/** Bytes from the line, in any chunking. */
-export function netInput(n: Net, buf: Uint8Array, off: number, len: number): void {
+/** Bytes from the line, in any chunking; true when they completed a frame (src/hal.ts: the HAL polls then). */
+export function netInput(n: Net, buf: Uint8Array, off: number, len: number): boolean {
   const c = n.counters;
   const d = n.dec;
   const t = n.t;
@@ -137,6 +137,7 @@ export function netInput(n: Net, buf: Uint8Array, off: number, len: number): voi
   n.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
   c[stats.CNT_SLIP_HUNT_OCTETS] = d.huntBytes;
   c[stats.CNT_SLIP_EMPTY] = d.emptyFrames;
+  return d.frames !== frames;
 }
 
 /** One decoded SLIP frame: an IPv4 datagram at buf[0, len). */

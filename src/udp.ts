@@ -88,7 +88,7 @@ export function udpSend(n: Net, dstAddr: number, dstPort: number, srcPort: numbe
   u.srcPort = srcPort;
   u.dstPort = dstPort;
   u.payloadLen = len;
-  ipSend(n, ipv4.PROTO_UDP, dst, udp.emit(u, n.tx, L4, n.addr, dst));
+  ipSend(n, n.tx, ipv4.PROTO_UDP, dst, udp.emit(u, n.tx, L4, n.addr, dst));
   n.counters[stats.CNT_UDP_SENT]++;
   return len;
 }

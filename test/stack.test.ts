@@ -51,6 +51,45 @@ describe('ICMP echo', () => {
     expectDrops(stack, {});
   });
 
+  it('answers any echo request, with or without IP options, with a reply whose checksum verifies', () => {
+    // Without options the reply is made in place with an incremental checksum (RFC 1624);
+    // with them it is built afresh. Both must carry the same, valid ICMP message.
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 240 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 255 }), fc.boolean(),
+        (data, ident, seqNo, code, options) => {
+          const { hal, stack } = setup();
+          let req = echoRequest(data, ident, seqNo);
+          req[21] = code; // the code is not echoed: a reply's is 0
+          icmp.fillChecksum(req, 20, req.length - 20);
+          if (options) {
+            // Four NOP options (RFC 791): IHL 6, the ICMP message at 24.
+            const o = new Uint8Array(req.length + 4);
+            o.set(req.subarray(0, 20));
+            o.set([1, 1, 1, 1], 20);
+            o.set(req.subarray(20), 24);
+            o[0] = 0x46;
+            o[3] = o.length & 0xff;
+            o[2] = o.length >> 8;
+            req = refreshIpChecksum(o);
+          }
+          hal.deliver(req);
+          expect(hal.sent).toHaveLength(1);
+          const p = hal.sent[0];
+          const ip = new ipv4.Ipv4Repr();
+          expect(ipv4.parseInto(ip, p, 0, p.length)).toBe(0);
+          expect([ip.src, ip.dst, ip.headerLen, ip.payloadLen]).toEqual([BOARD, HOST, 20, 8 + data.length]);
+          const m = new icmp.IcmpRepr();
+          expect(icmp.parseInto(m, p, 20, ip.payloadLen)).toBe(0); // the checksum verifies
+          expect([m.type, m.code, m.ident, m.seqNo]).toEqual([icmp.ECHO_REPLY, 0, ident, seqNo]);
+          expect(p.slice(28)).toEqual(data);
+          expectDrops(stack, {});
+        },
+      ),
+    );
+  });
+
   it('answers when the frame arrives one byte at a time', () => {
     const { hal } = setup();
     const f = slipFrame(echoRequest(payload(40)));

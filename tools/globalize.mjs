@@ -16,6 +16,13 @@
  * that happens to share a wrapper name keeps its own. Declarations the wrapper's body holds
  * directly, and `var`s anywhere in it outside nested functions, are renamed; block-scoped
  * names inside nested blocks stay block-scoped and keep theirs.
+ *
+ * Constants: a `var` the wrapper's body declares directly with a number literal (or its
+ * negation) and that nothing ever assigns is not kept as a global: every reference becomes the
+ * literal and the declaration goes. Why: terser leaves such names when the functions using
+ * them come before the declaration in the text (cyclic modules), and on Espruino each one is
+ * a global looked up by name at every use, and a JsVar (measured on Espruino 2v29: a 256-octet
+ * TCP segment and its ACK, 68.9 M -> 67.2 M instructions, 12 globals fewer).
  */
 import ts from 'typescript';
 
@@ -33,6 +40,78 @@ function wrapper(sf) {
   if (!(ts.isArrowFunction(f) || ts.isFunctionExpression(f)) || f.parameters.length !== 0) return null;
   if (!f.body || !ts.isBlock(f.body)) return null;
   return f;
+}
+
+/** The literal text of a number literal or its negation (parenthesized), else undefined. */
+function literal(init) {
+  if (init === undefined) return undefined;
+  if (ts.isNumericLiteral(init)) return init.text;
+  if (ts.isPrefixUnaryExpression(init) && init.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(init.operand)) {
+    return '(-' + init.operand.text + ')';
+  }
+  return undefined;
+}
+
+/** True when the identifier is assigned to or incremented here. */
+function isWrite(id) {
+  const p = id.parent;
+  if (ts.isBinaryExpression(p) && p.left === id) {
+    const k = p.operatorToken.kind;
+    return k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
+  }
+  if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p))) {
+    return p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken;
+  }
+  return false;
+}
+
+/**
+ * The wrapper's constants (module comment): `values` maps each symbol to its literal text;
+ * `removals` are the edits that delete their declarators (the whole statement when every
+ * declarator of it goes).
+ */
+function constants(fn, checker) {
+  const values = new Map();
+  const candidates = [];
+  for (const st of fn.body.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    if ((st.declarationList.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) !== 0) continue;
+    for (const d of st.declarationList.declarations) {
+      const text = ts.isIdentifier(d.name) ? literal(d.initializer) : undefined;
+      const sym = text !== undefined ? checker.getSymbolAtLocation(d.name) : undefined;
+      if (sym !== undefined) candidates.push([sym, text]);
+    }
+  }
+  if (candidates.length === 0) return { values, removals: [] };
+  const written = new Set();
+  const look = (node) => {
+    if (ts.isIdentifier(node) && isWrite(node)) {
+      const sym = checker.getSymbolAtLocation(node);
+      if (sym !== undefined) written.add(sym);
+    }
+    ts.forEachChild(node, look);
+  };
+  look(fn.body);
+  for (const [sym, text] of candidates) if (!written.has(sym)) values.set(sym, text);
+  const removals = [];
+  for (const st of fn.body.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const ds = st.declarationList.declarations;
+    const gone = ds.map((d) => ts.isIdentifier(d.name) && values.has(checker.getSymbolAtLocation(d.name)));
+    if (!gone.includes(true)) continue;
+    if (!gone.includes(false)) {
+      removals.push([st.getStart(), st.end, '']);
+      continue;
+    }
+    const lastKept = gone.lastIndexOf(false);
+    for (let k = 0; k < ds.length; k++) {
+      if (!gone[k]) continue;
+      // Before the last kept one: up to the next declarator (its comma goes); after it: from the previous one's end.
+      if (k < lastKept) removals.push([ds[k].getStart(), ds[k + 1].getStart(), '']);
+      else removals.push([ds[k - 1].end, ds[k].end, '']);
+    }
+  }
+  return { values, removals };
 }
 
 /** The nearest enclosing function-like node of `node` (not counting `node` itself). */
@@ -76,6 +155,7 @@ export function globalize(code, prefix) {
     ts.forEachChild(node, collect);
   };
   ts.forEachChild(fn.body, collect);
+  const consts = constants(fn, checker);
 
   // Every identifier in the script, to refuse a prefixed name that already exists.
   const seen = new Set();
@@ -86,10 +166,14 @@ export function globalize(code, prefix) {
       const parent = node.parent;
       if (parent !== undefined && ts.isShorthandPropertyAssignment(parent) && parent.name === node) {
         const sym = checker.getShorthandAssignmentValueSymbol(parent);
-        if (sym !== undefined && names.has(sym)) edits.push([node.getStart(sf), node.end, node.text + ':' + prefix + node.text]);
+        const value = consts.values.get(sym);
+        if (value !== undefined) edits.push([node.getStart(sf), node.end, node.text + ':' + value]);
+        else if (sym !== undefined && names.has(sym)) edits.push([node.getStart(sf), node.end, node.text + ':' + prefix + node.text]);
       } else {
         const sym = checker.getSymbolAtLocation(node);
-        if (sym !== undefined && names.has(sym)) edits.push([node.getStart(sf), node.end, prefix + node.text]);
+        const value = consts.values.get(sym);
+        if (value !== undefined) edits.push([node.getStart(sf), node.end, value]);
+        else if (sym !== undefined && names.has(sym)) edits.push([node.getStart(sf), node.end, prefix + node.text]);
       }
     }
     ts.forEachChild(node, visit);
@@ -99,9 +183,12 @@ export function globalize(code, prefix) {
     if (seen.has(prefix + text)) throw new Error('globalize: ' + prefix + text + ' is already a name in the bundle');
   }
 
-  // Apply from the end, then keep only the body between the wrapper's braces.
+  // Apply from the end, then keep only the body between the wrapper's braces. The constants'
+  // declarations go, with whatever edit fell inside them.
   const start = fn.body.getStart(sf) + 1;
   const end = fn.body.end - 1;
+  const inRemoved = (e) => consts.removals.some((r) => e[0] >= r[0] && e[1] <= r[1]);
+  edits.splice(0, edits.length, ...edits.filter((e) => !inRemoved(e)), ...consts.removals);
   edits.sort((a, b) => b[0] - a[0]);
   let out = code;
   for (const [s, e, text] of edits) out = out.slice(0, s) + text + out.slice(e);

@@ -24,7 +24,7 @@ import { ringWrite, ringRead, ringPeek, ringFree } from '../storage/ring.js';
 import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, SND_UNA, SND_NXT, SND_MAX, SND_WND, RCV_NXT, CWND, SSTHRESH, R2, LISTENER,
   RTO, T_RTX, T_ACK, T_PERSIST, T_2, T_KEEP, PENDING, ERROR, KEEP_PROBES, RTX_COUNT, PERSIST_SHIFT, LS_PORT, LS_BACKLOG, LS_PENDING, LS_WORDS, F_APP, F_ACCEPT_Q,
-  F_APP_CLOSED, F_SHUT_WR, F_FIN_RCVD, F_ACK_NOW, F_NODELAY, F_KEEPALIVE, P_READABLE, OFF, noHandler, rcvWindow,
+  F_APP_CLOSED, F_SHUT_WR, F_FIN_RCVD, F_ACK_NOW, F_NODELAY, F_KEEPALIVE, P_READABLE, OFF, noHandler, rcvWindow, arm
 } from './tcb.js';
 import type { Tcb, TcpHandler } from './tcb.js';
 import { transition, freeSlot, find, findListener, allocSlot, openSlot } from './slots.js';
@@ -132,7 +132,10 @@ export function tcpAccept(t: Tcb, h: number): number {
   if (ls[l * LS_WORDS + LS_PENDING] > 0) ls[l * LS_WORDS + LS_PENDING]--;
   t.connHandler[i] = t.lsHandler[l];
   // Events that happened before accept (data, FIN) are reported now.
-  if (t.rcv[i].len > 0 || (v[i * W32 + FL] & F_FIN_RCVD)) u8[i * W8 + PENDING] |= P_READABLE;
+  if (t.rcv[i].len > 0 || (v[i * W32 + FL] & F_FIN_RCVD)) {
+    u8[i * W8 + PENDING] |= P_READABLE;
+    t.pend = 1;
+  }
   return i;
 }
 
@@ -347,7 +350,7 @@ export function tcpClose(t: Tcb, conn: number): void {
     wake(t);
     return;
   }
-  if (s === C.FIN_WAIT_2 && tm[i * W64 + T_2] === OFF) tm[i * W64 + T_2] = t.now + t.cfg.tcpFinWait2Timeout;
+  if (s === C.FIN_WAIT_2 && tm[i * W64 + T_2] === OFF) arm(t, i * W64 + T_2, t.now + t.cfg.tcpFinWait2Timeout);
   closeTransition(t, i);
   flush(t);
   wake(t);
@@ -424,7 +427,7 @@ export function tcpSetKeepAlive(t: Tcb, conn: number, on: boolean): void {
   if (on) {
     v[i * W32 + FL] |= F_KEEPALIVE;
     u8[i * W8 + KEEP_PROBES] = 0;
-    tm[i * W64 + T_KEEP] = t.now + t.cfg.tcpKeepIdle;
+    arm(t, i * W64 + T_KEEP, t.now + t.cfg.tcpKeepIdle);
   } else {
     v[i * W32 + FL] &= ~F_KEEPALIVE;
     tm[i * W64 + T_KEEP] = OFF;

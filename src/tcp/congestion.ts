@@ -23,7 +23,7 @@ import { asmAdd, asmTrim, asmCovered, asmNextHole, asmHighest } from '../storage
 import {
   W32, W64, W8, FL, SND_UNA, SND_NXT, SND_MAX, SND_WND, MAX_SND_WND, SND_FIN, SND_MSS, RTT_SEQ, CWND, SSTHRESH,
   CA_ACKED, RECOVER, HIGH_RXT, RXT_MARK, SRTT, RTTVAR, RTO, RTT_TIME, RTX_START, T_RTX, PENDING, RTX_COUNT, DUP_ACKS,
-  PERSIST_SHIFT, F_SYN_ACKED, F_FIN_SENT, F_RECOVERY, F_SACK, P_WRITABLE, OFF, NEVER,
+  PERSIST_SHIFT, F_SYN_ACKED, F_FIN_SENT, F_RECOVERY, F_SACK, P_WRITABLE, OFF, NEVER, arm
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { sendSegment } from './output.js';
@@ -80,7 +80,7 @@ export function retransmitFirst(t: Tcb, i: number): void {
     sendSegment(t, i, v[B32 + SND_UNA], tcpw.FIN | tcpw.ACK, 0, 0);
   }
   t.why = 0;
-  tm[B64 + T_RTX] = t.now + tm[B64 + RTO];
+  arm(t, B64 + T_RTX, t.now + tm[B64 + RTO]);
 }
 
 /**
@@ -221,6 +221,7 @@ export function newAck(t: Tcb, i: number, ack: number): void {
   if (acked > 0) {
     ringDiscard(t.snd[i], acked);
     u8[B8 + PENDING] |= P_WRITABLE;
+    t.pend = 1;
   }
   rttSample(t, i, ack);
   const flight = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;
@@ -233,7 +234,7 @@ export function newAck(t: Tcb, i: number, ack: number): void {
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
   if (v[B32 + SND_UNA] === v[B32 + SND_MAX]) tm[B64 + T_RTX] = OFF;
   else if (tm[B64 + T_RTX] !== OFF || !(v[B32 + FL] & F_RECOVERY)) {
-    tm[B64 + T_RTX] = t.now + tm[B64 + RTO];
+    arm(t, B64 + T_RTX, t.now + tm[B64 + RTO]);
     tm[B64 + RTX_START] = t.now;
   }
 }

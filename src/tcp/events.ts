@@ -39,8 +39,10 @@ export function established(t: Tcb, i: number): void {
     v[B32 + ORDER] = t.acceptOrder++;
     const l = v[B32 + LISTENER];
     if (l >= 0) ls[l * LS_WORDS + LS_PENDING]++;
+    t.pend = 1;
   } else {
     u8[B8 + PENDING] |= P_CONNECTED;
+    t.pend = 1;
   }
 }
 
@@ -59,8 +61,12 @@ export function flush(t: Tcb): void {
   const v = t.v;
   const u8 = t.u8;
   const ls = t.ls;
-  if (t.flushing) return;
+  // Nothing raised since the last flush, and no listener's queue to tell again: nothing to do
+  // (most flushes, and a pass over the table is costly on an interpreter).
+  if (t.flushing || t.pend === 0) return;
   t.flushing = true;
+  // Inside a batch, ACKs held back may still wait for endBatch (input.ts), which flushes last.
+  if (!t.batching) t.pend = 0;
   for (let round = 0; round < 4; round++) {
     let any = false;
     for (let i = 0; i < t.n; i++) {
@@ -81,6 +87,8 @@ export function flush(t: Tcb): void {
         // Level-triggered: told once per processing round while something waits.
         if (round === 0) {
           any = true;
+          // Told again at the next flush while it waits: keep that flush from being skipped.
+          t.pend = 1;
           const h = t.lsHandler[l] !== noHandler ? t.lsHandler[l] : t.handler;
           h(C.LISTENER_BASE + l, C.EV_ACCEPTABLE, 0);
         }

@@ -28,7 +28,7 @@ import {
   W32, W64, W8, FL, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, SND_WL1, SND_WL2, MAX_SND_WND, SND_FIN, SND_MSS, IRS,
   RCV_NXT, RCV_ADV, RCV_ACKED, CWND, LISTENER, T_RTX, T_2, T_KEEP, ERROR, ACK_WHY, RTX_COUNT, KEEP_PROBES, LS_BACKLOG,
   LS_PENDING, LS_WORDS, F_PASSIVE, F_APP_CLOSED, F_ACK_NOW, F_SYN_ACKED, F_FIN_SENT, F_FIN_RCVD, F_KEEPALIVE,
-  F_ACK_DEFERRED, F_SACK, OFF, segLen, rcvWindow, effectiveMss, initialWindow,
+  F_ACK_DEFERRED, F_SACK, OFF, segLen, rcvWindow, effectiveMss, initialWindow, arm
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { transition, freeSlot, closeSlot, enterTimeWait, find, findListener, countSynRcvd, allocSlot, openSlot } from './slots.js';
@@ -259,7 +259,7 @@ export function ackArrived(t: Tcb, i: number): boolean {
     if (!finNow) {
       transition(t, i, C.FIN_WAIT_1, C.FIN_WAIT_2, ev.CAUSE_RCV_ACK);
       // A connection the application closed cannot wait forever for the peer's FIN.
-      if (v[B32 + FL] & F_APP_CLOSED) tm[B64 + T_2] = t.now + t.cfg.tcpFinWait2Timeout;
+      if (v[B32 + FL] & F_APP_CLOSED) arm(t, B64 + T_2, t.now + t.cfg.tcpFinWait2Timeout);
     }
     // else: the FIN in this same segment takes FIN-WAIT-1 straight to TIME-WAIT (eighth step).
   } else if (s === C.CLOSING && finAcked) {
@@ -276,7 +276,6 @@ export function arrives(t: Tcb, i: number, buf: Uint8Array, dataOff: number): vo
   const st = t.st;
   const v = t.v;
   const u8 = t.u8;
-  const tm = t.tm;
   const B32 = i * W32;
   const B8 = i * W8;
   const B64 = i * W64;
@@ -295,14 +294,14 @@ export function arrives(t: Tcb, i: number, buf: Uint8Array, dataOff: number): vo
   // Anything from the peer proves it alive: keepalive starts counting idle time again.
   if (KEEPALIVE && (v[B32 + FL] & F_KEEPALIVE)) {
     u8[B8 + KEEP_PROBES] = 0;
-    tm[B64 + T_KEEP] = t.now + t.cfg.tcpKeepIdle;
+    arm(t, B64 + T_KEEP, t.now + t.cfg.tcpKeepIdle);
   }
 
   // TIME-WAIT (§3.10.7.4, seventh): the only thing that can arrive is a retransmission of the
   // peer's FIN. It sits just left of RCV.NXT, so it would fail the window test below; it is
   // acknowledged again and the 2·MSL timer restarts.
   if (s === C.TIME_WAIT && (f & tcpw.FIN) && !(f & (tcpw.RST | tcpw.SYN)) && ((seg.seq + seg.payloadLen + 1) | 0) === v[B32 + RCV_NXT]) {
-    tm[B64 + T_2] = t.now + 2 * t.cfg.msl;
+    arm(t, B64 + T_2, t.now + 2 * t.cfg.msl);
     v[B32 + FL] |= F_ACK_NOW;
     t.why = ev.WHY_TIME_WAIT_ACK;
     output(t, i);
@@ -385,7 +384,7 @@ export function arrives(t: Tcb, i: number, buf: Uint8Array, dataOff: number): vo
     if (v[B32 + FL] & F_FIN_RCVD) {
       v[B32 + FL] |= F_ACK_NOW;
       // §3.10.7.4, eighth, TIME-WAIT: "Restart the 2 MSL time-wait timeout."
-      if (st[i] === C.TIME_WAIT) tm[B64 + T_2] = t.now + 2 * t.cfg.msl;
+      if (st[i] === C.TIME_WAIT) arm(t, B64 + T_2, t.now + 2 * t.cfg.msl);
     } else {
       finArrived(t, i);
     }
@@ -470,6 +469,8 @@ export function endBatch(t: Tcb): void {
   const st = t.st;
   const v = t.v;
   t.batching = false;
+  // Nothing held back and no event (most chunks): no pass over the table.
+  if (t.pend === 0) return;
   for (let i = 0; i < t.n; i++) {
     if (!(v[i * W32 + FL] & F_ACK_DEFERRED)) continue;
     v[i * W32 + FL] &= ~F_ACK_DEFERRED;

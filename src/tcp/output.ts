@@ -28,7 +28,7 @@ import {
   W32, W64, W8, FL, LPORT, RPORT, RADDR, ISS, SND_UNA, SND_NXT, SND_MAX, SND_WND, MAX_SND_WND, SND_FIN, SND_MSS,
   RCV_NXT, RCV_ADV, RCV_ACKED, RTT_SEQ, CWND, SACK_RECENT, RTO, RTT_TIME, RTX_START, T_RTX, T_ACK, CH_START,
   T_PERSIST, PERSIST_SINCE, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, ACK_WHY, F_ACK_DEFERRED, F_ACK_NOW, F_SACK, F_SYN_ACKED,
-  F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4,
+  F_FIN_SENT, F_RECOVERY, F_NODELAY, F_SHUT_WR, OFF, NEVER, L4, arm
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { ipSend } from '../ip.js';
@@ -56,7 +56,7 @@ export function armRtx(t: Tcb, i: number): void {
   const tm = t.tm;
   const B64 = i * W64;
   if (tm[B64 + T_RTX] === OFF) {
-    tm[B64 + T_RTX] = t.now + tm[B64 + RTO];
+    arm(t, B64 + T_RTX, t.now + tm[B64 + RTO]);
     tm[B64 + RTX_START] = t.now;
   }
 }
@@ -161,7 +161,7 @@ export function emit(t: Tcb, dst: number, sport: number, dport: number, seq: num
     : flags & tcpw.FIN ? ev.WHY_FIN : len > 0 ? ev.WHY_DATA : ev.WHY_ACK;
   const n = tcpw.emit(r, t.tx, L4, t.addr, dst);
   t.cnt[stats.CNT_TCP_SEGMENTS_SENT]++;
-  ipSend(t.ip, ipv4.PROTO_TCP, dst, n);
+  ipSend(t.ip, t.tx, ipv4.PROTO_TCP, dst, n);
 }
 
 /** Build and send one segment of connection i carrying `len` octets from `ringOff` of its send ring. */
@@ -214,6 +214,7 @@ export function sendAck(t: Tcb, i: number): void {
   const B32 = i * W32;
   if (t.batching) {
     v[B32 + FL] |= F_ACK_DEFERRED;
+    t.pend = 1;
     // The reason of the first ACK owed travels with it (a TIME-WAIT re-ACK, a challenge ACK),
     // or the trace would call it a plain ACK when the batch ends.
     if (t.u8[i * W8 + ACK_WHY] === 0) t.u8[i * W8 + ACK_WHY] = t.why !== 0 ? t.why : ev.WHY_ACK;
@@ -253,7 +254,7 @@ export function armPersist(t: Tcb, i: number): void {
     if (tm[B64 + T_PERSIST] === OFF) {
       let d = tm[B64 + RTO] * (1 << (u8[B8 + PERSIST_SHIFT] < 16 ? u8[B8 + PERSIST_SHIFT] : 16));
       if (d > t.cfg.tcpRtoMax) d = t.cfg.tcpRtoMax;
-      tm[B64 + T_PERSIST] = t.now + d;
+      arm(t, B64 + T_PERSIST, t.now + d);
       if (tm[B64 + PERSIST_SINCE] === NEVER && v[B32 + SND_WND] === 0) tm[B64 + PERSIST_SINCE] = t.now;
     }
   } else {

@@ -18,7 +18,7 @@ import { ringWrite, ringWriteAt, ringCommit } from '../storage/ring.js';
 import { asmAdd, asmAdvance } from '../storage/assembler.js';
 import {
   W32, W64, W8, FL, SND_UNA, SND_FIN, RCV_NXT, RCV_ACKED, OO_FIN, T_ACK, PENDING, F_ACK_NOW, F_OOO_FIN,
-  F_FIN_RCVD, F_FIN_SENT, P_READABLE, OFF, rcvWindow,
+  F_FIN_RCVD, F_FIN_SENT, P_READABLE, OFF, rcvWindow, arm
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { transition, enterTimeWait } from './slots.js';
@@ -35,7 +35,7 @@ export function scheduleAck(t: Tcb, i: number): void {
   if (delay <= 0 || ((v[B32 + RCV_NXT] - v[B32 + RCV_ACKED]) | 0) >= 2 * (t.cfg.mtu - 40)) {
     v[B32 + FL] |= F_ACK_NOW;
   } else if (tm[B64 + T_ACK] === OFF) {
-    tm[B64 + T_ACK] = t.now + delay;
+    arm(t, B64 + T_ACK, t.now + delay);
   }
 }
 
@@ -49,6 +49,7 @@ export function finArrived(t: Tcb, i: number): void {
   v[B32 + RCV_NXT] = (v[B32 + RCV_NXT] + 1) | 0;
   v[B32 + FL] |= F_FIN_RCVD | F_ACK_NOW;
   u8[B8 + PENDING] |= P_READABLE;
+  t.pend = 1;
   const s = st[i];
   if (s === C.ESTABLISHED || s === C.SYN_RECEIVED) {
     transition(t, i, s, C.CLOSE_WAIT, ev.CAUSE_RCV_FIN);
@@ -120,7 +121,10 @@ export function textArrived(t: Tcb, i: number, buf: Uint8Array, dataOff: number)
     v[B32 + FL] |= F_ACK_NOW;
   }
   v[B32 + RCV_NXT] = nxt;
-  if (got > 0) u8[B8 + PENDING] |= P_READABLE;
+  if (got > 0) {
+    u8[B8 + PENDING] |= P_READABLE;
+    t.pend = 1;
+  }
   scheduleAck(t, i);
   // A FIN that arrived out of order counts now that everything before it is here.
   if ((v[B32 + FL] & F_OOO_FIN) && v[B32 + OO_FIN] === nxt && !(v[B32 + FL] & F_FIN_RCVD)) {

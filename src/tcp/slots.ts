@@ -19,7 +19,7 @@ import {
   SND_FIN, SND_MSS, IRS, RCV_NXT, RCV_ADV, RCV_ACKED, CWND, SSTHRESH, CA_ACKED, RECOVER, R2, OO_FIN, SACK_RECENT,
   HIGH_RXT, RXT_MARK, LISTENER, SRTT, RTTVAR, RTO, RTT_TIME, T_RTX, T_ACK, T_2, CH_START, T_PERSIST, PERSIST_SINCE,
   T_KEEP, PENDING, REASON, ERROR, RTX_COUNT, CH_COUNT, DUP_ACKS, PERSIST_SHIFT, KEEP_PROBES, LS_PORT, LS_PENDING,
-  LS_WORDS, F_PASSIVE, F_APP, F_ACCEPT_Q, F_APP_CLOSED, P_CLOSED, OFF, NEVER, noHandler, effectiveMss, initialWindow, held,
+  LS_WORDS, F_PASSIVE, F_APP, F_ACCEPT_Q, F_APP_CLOSED, P_CLOSED, OFF, NEVER, noHandler, effectiveMss, initialWindow, held, arm
 } from './tcb.js';
 import type { Tcb } from './tcb.js';
 import { SACK, TRACE } from '../features.js';
@@ -76,6 +76,7 @@ export function closeSlot(t: Tcb, i: number, reason: number, error: number, caus
     u8[B8 + ERROR] = error;
     u8[B8 + REASON] = reason;
     u8[B8 + PENDING] |= P_CLOSED;
+    t.pend = 1;
     tm[B64 + T_RTX] = OFF;
     tm[B64 + T_ACK] = OFF;
     tm[B64 + T_2] = OFF;
@@ -98,7 +99,7 @@ export function enterTimeWait(t: Tcb, i: number, from: number, cause: number): v
   tm[B64 + T_ACK] = OFF;
   tm[B64 + T_PERSIST] = OFF;
   tm[B64 + T_KEEP] = OFF;
-  tm[B64 + T_2] = t.now + 2 * t.cfg.msl;
+  arm(t, B64 + T_2, t.now + 2 * t.cfg.msl);
 }
 
 /**

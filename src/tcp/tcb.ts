@@ -232,6 +232,17 @@ export interface Tcb {
   batching: boolean;
   /** Inside flush: events raised by handlers wait for the next round. */
   flushing: boolean;
+  /**
+   * A lower bound of every armed timer (ms; Infinity: none armed): `arm` lowers it, poll
+   * (timers.ts) sets it exactly after a full pass, and skips the pass while it lies ahead.
+   */
+  due: number;
+  /**
+   * 1 when the end of processing may have work: an event bit set or a listener's queue told
+   * (flush, events.ts), or an ACK held back (endBatch, input.ts). Both skip their pass over
+   * the table while it is 0.
+   */
+  pend: number;
   /** The next ephemeral port to try. */
   ephemeral: number;
   /** Counter giving each connection its place in the accept queue. */
@@ -306,6 +317,8 @@ export function createTcb(cfg: Config, ip: Net, k0: number, k1: number, clock: (
     why: 0,
     batching: false,
     flushing: false,
+    due: 0,
+    pend: 0,
     ephemeral: 49152 + ((k0 >>> 0) % 16384),
     acceptOrder: 0,
     handler: noHandler,
@@ -366,4 +379,14 @@ export function initialWindow(mss: number): number {
 export function held(t: Tcb, i: number): boolean {
   const f = t.v[i * W32 + FL];
   return (f & F_APP) !== 0 && (f & F_APP_CLOSED) === 0;
+}
+
+/**
+ * Arm the timer at t.tm[k] for time d (ms), keeping t.due a lower bound of every armed timer:
+ * every timer is set here, so poll (timers.ts) may skip its pass over the table while t.due
+ * lies ahead.
+ */
+export function arm(t: Tcb, k: number, d: number): void {
+  t.tm[k] = d;
+  if (d < t.due) t.due = d;
 }

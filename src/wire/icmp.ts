@@ -10,7 +10,7 @@
  * allocates.
  */
 import { OK, ERR_TRUNCATED, ERR_CHECKSUM } from './err.js';
-import { checksum, fold, sum } from './checksum.js';
+import { checksum, verifies } from './checksum.js';
 
 /** Echo reply. */
 export const ECHO_REPLY = 0;
@@ -95,7 +95,7 @@ export function parseInto(repr: IcmpRepr, buf: Uint8Array, off: number, len: num
   const err = checkLen(buf, off, len);
   if (err !== OK) return err;
   // RFC 792: the checksum covers the whole ICMP message.
-  if (fold(sum(buf, off, len, 0)) !== 0xffff) return ERR_CHECKSUM;
+  if (!verifies(buf, off, len, 0)) return ERR_CHECKSUM;
   // Read straight from the octets (the accessors above say the same): fewer calls.
   repr.type = buf[off];
   repr.code = buf[off + 1];
@@ -127,14 +127,14 @@ export function emit(repr: IcmpRepr, buf: Uint8Array, off: number): number {
 export function fillChecksum(buf: Uint8Array, off: number, len: number): void {
   buf[off + 2] = 0;
   buf[off + 3] = 0;
-  const c = checksum(buf, off, len);
+  const c = checksum(buf, off, len, 0);
   buf[off + 2] = c >> 8;
   buf[off + 3] = c;
 }
 
 /** True when the checksum over the len-octet message at off verifies. */
 export function verifyChecksum(buf: Uint8Array, off: number, len: number): boolean {
-  return fold(sum(buf, off, len, 0)) === 0xffff;
+  return verifies(buf, off, len, 0);
 }
 
 /** True for error messages (RFC 1122 §3.2.2: never answer an error with an error). */

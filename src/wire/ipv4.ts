@@ -10,7 +10,7 @@
  * Nothing here allocates except the start-up/trace helpers `parseAddr` and `formatAddr`.
  */
 import { OK, ERR_TRUNCATED, ERR_VERSION, ERR_HEADER_LEN, ERR_LENGTH, ERR_CHECKSUM } from './err.js';
-import { checksum, fold, sum } from './checksum.js';
+import { checksum, verifies } from './checksum.js';
 
 /** Protocol number of ICMP (RFC 790). */
 export const PROTO_ICMP = 1;
@@ -135,7 +135,7 @@ export function parseInto(repr: Ipv4Repr, buf: Uint8Array, off: number, len: num
   if (err !== OK) return err;
   const hl = (buf[off] & 0x0f) << 2;
   // RFC 1122 §3.2.1.2: a datagram with a bad header checksum is silently discarded.
-  if (fold(sum(buf, off, hl, 0)) !== 0xffff) return ERR_CHECKSUM;
+  if (!verifies(buf, off, hl, 0)) return ERR_CHECKSUM;
   // The fields read straight from the octets (the accessors above say the same): one call
   // per datagram instead of one per field, which an interpreter pays for.
   repr.src = (buf[off + 12] << 24) | (buf[off + 13] << 16) | (buf[off + 14] << 8) | buf[off + 15];
@@ -191,14 +191,14 @@ export function emit(repr: Ipv4Repr, buf: Uint8Array, off: number): number {
 export function fillChecksum(buf: Uint8Array, off: number): void {
   buf[off + 10] = 0;
   buf[off + 11] = 0;
-  const c = checksum(buf, off, (buf[off] & 0x0f) << 2);
+  const c = checksum(buf, off, (buf[off] & 0x0f) << 2, 0);
   buf[off + 10] = c >> 8;
   buf[off + 11] = c;
 }
 
 /** True when the header checksum over ihl*4 octets verifies. */
 export function verifyChecksum(buf: Uint8Array, off: number): boolean {
-  return fold(sum(buf, off, ihl(buf, off) << 2, 0)) === 0xffff;
+  return verifies(buf, off, ihl(buf, off) << 2, 0);
 }
 
 /** The int32 address a.b.c.d. */

@@ -36,31 +36,41 @@ export const ESCAPED = 2;
 /** Decoder state: the current frame is bad; discard until the next END. */
 export const DISCARD = 3;
 
-/** Index of the first `b` in buf[from, end), or `end` when there is none (native.find: a board HAL makes it native). */
-function findByte(buf: Uint8Array, b: number, from: number, end: number): number {
-  return native.find(buf, b, from, end);
-}
-
 /** Bytes `encode` writes for src[off, off+len): the two ENDs, every byte, and one extra byte per END/ESC in the data. */
 export function encodedLen(src: Uint8Array, off: number, len: number): number {
   const end = off + len;
   let n = len + 2;
-  let i = findByte(src, END, off, end);
+  let i = native.find(src, END, off, end);
   while (i < end) {
     n++;
-    i = findByte(src, END, i + 1, end);
+    i = native.find(src, END, i + 1, end);
   }
-  i = findByte(src, ESC, off, end);
+  i = native.find(src, ESC, off, end);
   while (i < end) {
     n++;
-    i = findByte(src, ESC, i + 1, end);
+    i = native.find(src, ESC, i + 1, end);
   }
   return n;
 }
 
-/** Write END, the escaped bytes of src[off, off+len), END into dst at dstOff; returns bytes written (room: 2*len + 2 worst case). */
+/**
+ * Write END, the escaped bytes of src[off, off+len), END into dst at dstOff; returns bytes
+ * written (room: 2*len + 2 worst case). src[off+len] and src[off+len+1], when both exist, are
+ * borrowed as sentinels (an END and an ESC, put back before returning): a native scan
+ * (native.find) then stops at the packet's end instead of running to the end of the buffer,
+ * and on Espruino a typed array's indexOf costs thousands of instructions per element it
+ * passes (bench:board).
+ */
 export function encode(src: Uint8Array, off: number, len: number, dst: Uint8Array, dstOff: number): number {
   const end = off + len;
+  const k0 = src[end];
+  const k1 = src[end + 1];
+  // Only where both octets exist: JerryScript throws when undefined is stored past the end.
+  const sentinels = k1 !== undefined;
+  if (sentinels) {
+    src[end] = END;
+    src[end + 1] = ESC;
+  }
   let o = dstOff;
   dst[o++] = END;
   let i = off;
@@ -69,22 +79,24 @@ export function encode(src: Uint8Array, off: number, len: number, dst: Uint8Arra
   let nextEnd = -1;
   let nextEsc = -1;
   while (i < end) {
-    if (nextEnd < i) nextEnd = findByte(src, END, i, end);
-    if (nextEsc < i) nextEsc = findByte(src, ESC, i, end);
+    if (nextEnd < i) nextEnd = native.find(src, END, i, end);
+    if (nextEsc < i) nextEsc = native.find(src, ESC, i, end);
     const stop = nextEnd < nextEsc ? nextEnd : nextEsc;
-    const run = stop - i;
-    if (run > 0) {
-      native.copy(dst, o, src, i, run);
-      o += run;
+    if (stop > i) {
+      native.copy(dst, o, src, i, stop - i);
+      o += stop - i;
       i = stop;
+      if (i >= end) break;
     }
-    if (i >= end) break;
     // RFC 1055: a data END is sent as ESC ESC_END, a data ESC as ESC ESC_ESC.
     dst[o++] = ESC;
-    dst[o++] = src[i] === END ? ESC_END : ESC_ESC;
-    i++;
+    dst[o++] = src[i++] === END ? ESC_END : ESC_ESC;
   }
   dst[o++] = END;
+  if (sentinels) {
+    src[end] = k0;
+    src[end + 1] = k1;
+  }
   return o - dstOff;
 }
 
@@ -120,7 +132,12 @@ export function slipDecoder(mtu: number, onFrame: (buf: Uint8Array, len: number)
   };
 }
 
-/** Feed chunk[off, off+len) to decoder d; delivers every frame that completes inside it. */
+/**
+ * Feed chunk[off, off+len) to decoder d; delivers every frame that completes inside it.
+ * Shaped for interpreters that lex what they skip (Espruino): the loop holds only the DATA
+ * state, the common one, and a frame without escapes takes one pass; the other states are
+ * in slipRare.
+ */
 export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: number): void {
   const end = off + len;
   let i = off;
@@ -129,69 +146,68 @@ export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: numb
   let nextEnd = -1;
   let nextEsc = -1;
   while (i < end) {
-    const state = d.state;
-    if (state === DATA) {
-      if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
-      if (nextEsc < i) nextEsc = findByte(chunk, ESC, i, end);
-      const stop = nextEnd < nextEsc ? nextEnd : nextEsc;
-      const run = stop - i;
-      if (run > 0) {
-        if (d.pos + run > d.mtu) {
-          // Too long for the buffer: drop the whole frame, never deliver it truncated.
-          d.dropOverflow++;
-          d.state = DISCARD;
-          continue;
-        }
-        native.copy(d.buf, d.pos, chunk, i, run);
-        d.pos += run;
-        i = stop;
-        if (i >= end) break;
-      }
-      i++;
-      if (chunk[i - 1] === END) {
-        const frameLen = d.pos;
-        d.pos = 0;
-        // Back-to-back ENDs (RFC 1055 sends one before each packet) make empty frames.
-        if (frameLen === 0) d.emptyFrames++;
-        else {
-          d.frames++;
-          d.onFrame(d.buf, frameLen);
-        }
-      } else {
-        d.state = ESCAPED;
-      }
-    } else if (state === ESCAPED) {
-      const b = chunk[i];
-      i++;
-      if (b === ESC_END || b === ESC_ESC) {
-        if (d.pos >= d.mtu) {
-          d.dropOverflow++;
-          d.state = DISCARD;
-        } else {
-          d.buf[d.pos++] = b === ESC_END ? END : ESC;
-          d.state = DATA;
-        }
-      } else if (b === END) {
-        // An END always ends a frame, even right after an ESC: drop this one, and the END
-        // starts the next frame fresh.
-        d.dropEscape++;
-        d.pos = 0;
-        d.state = DATA;
-      } else {
-        // RFC 1055 leaves ESC + other byte undefined; a corrupted frame is not worth guessing.
-        d.dropEscape++;
+    if (d.state !== DATA) {
+      i = slipRare(d, chunk, i, end);
+      continue;
+    }
+    if (nextEnd < i) nextEnd = native.find(chunk, END, i, end);
+    if (nextEsc < i) nextEsc = native.find(chunk, ESC, i, end);
+    const stop = nextEnd < nextEsc ? nextEnd : nextEsc;
+    if (stop > i) {
+      if (d.pos + stop - i > d.mtu) {
+        // Too long for the buffer: drop the whole frame, never deliver it truncated.
+        d.dropOverflow++;
         d.state = DISCARD;
+        continue;
       }
-    } else {
-      // HUNT or DISCARD: skip to the next END, which starts a fresh frame.
-      if (nextEnd < i) nextEnd = findByte(chunk, END, i, end);
-      if (state === HUNT) d.huntBytes += nextEnd - i;
-      if (nextEnd >= end) break;
-      i = nextEnd + 1;
+      native.copy(d.buf, d.pos, chunk, i, stop - i);
+      d.pos += stop - i;
+      i = stop;
+      if (i >= end) break;
+    }
+    if (chunk[i++] !== END) d.state = ESCAPED;
+    else if (d.pos === 0) d.emptyFrames++; // back-to-back ENDs (RFC 1055 sends one before each packet)
+    else {
+      d.frames++;
+      const frameLen = d.pos;
       d.pos = 0;
-      d.state = DATA;
+      d.onFrame(d.buf, frameLen);
     }
   }
+}
+
+/** slipPush's states other than DATA at chunk[i] (i < end); returns where to go on. */
+function slipRare(d: SlipState, chunk: Uint8Array, i: number, end: number): number {
+  if (d.state === ESCAPED) {
+    const b = chunk[i];
+    if (b === ESC_END || b === ESC_ESC) {
+      if (d.pos >= d.mtu) {
+        d.dropOverflow++;
+        d.state = DISCARD;
+      } else {
+        d.buf[d.pos++] = b === ESC_END ? END : ESC;
+        d.state = DATA;
+      }
+    } else if (b === END) {
+      // An END always ends a frame, even right after an ESC: drop this one, and the END
+      // starts the next frame fresh.
+      d.dropEscape++;
+      d.pos = 0;
+      d.state = DATA;
+    } else {
+      // RFC 1055 leaves ESC + other byte undefined; a corrupted frame is not worth guessing.
+      d.dropEscape++;
+      d.state = DISCARD;
+    }
+    return i + 1;
+  }
+  // HUNT or DISCARD: skip to the next END, which starts a fresh frame.
+  const e = native.find(chunk, END, i, end);
+  if (d.state === HUNT) d.huntBytes += e - i;
+  if (e >= end) return end;
+  d.pos = 0;
+  d.state = DATA;
+  return e + 1;
 }
 
 /**

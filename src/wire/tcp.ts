@@ -13,7 +13,7 @@
  * TcpRepr constructor (start-up) and `flagsToString` (host/trace only).
  */
 import { OK, ERR_TRUNCATED, ERR_HEADER_LEN, ERR_CHECKSUM, ERR_OPTION } from './err.js';
-import { finish, fold, pseudoHeader, sum } from './checksum.js';
+import { checksum, pseudoHeader, verifies } from './checksum.js';
 import { PROTO_TCP } from './ipv4.js';
 
 /** No more data from sender. */
@@ -155,7 +155,7 @@ export function checkLen(buf: Uint8Array, off: number, len: number): number {
 export function parseInto(repr: TcpRepr, buf: Uint8Array, off: number, len: number, src: number, dst: number): number {
   const err = checkLen(buf, off, len);
   if (err !== OK) return err;
-  if (fold(sum(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len))) !== 0xffff) return ERR_CHECKSUM;
+  if (!verifies(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len))) return ERR_CHECKSUM;
   // The fields read straight from the octets (the accessors above say the same): one call
   // per segment instead of one per field, which an interpreter pays for.
   const hl = (buf[off + 12] >> 4) << 2;
@@ -298,14 +298,14 @@ export function emit(repr: TcpRepr, buf: Uint8Array, off: number, src: number, d
 export function fillChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): void {
   buf[off + 16] = 0;
   buf[off + 17] = 0;
-  const c = finish(sum(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len)));
+  const c = checksum(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len));
   buf[off + 16] = c >> 8;
   buf[off + 17] = c;
 }
 
 /** True when the checksum of the len-octet segment at off verifies (pseudo-header included). */
 export function verifyChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): boolean {
-  return fold(sum(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len))) === 0xffff;
+  return verifies(buf, off, len, pseudoHeader(src, dst, PROTO_TCP, len));
 }
 
 /** Flags in packetdrill notation: 'S', 'S.', '.', 'F.', 'R', 'P.' ... (host/trace only: allocates). */

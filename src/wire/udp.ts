@@ -8,7 +8,7 @@
  * pseudo-header, and returns the datagram length. Addresses are int32. Nothing allocates.
  */
 import { OK, ERR_TRUNCATED, ERR_LENGTH, ERR_CHECKSUM } from './err.js';
-import { finish, fold, pseudoHeader, sum } from './checksum.js';
+import { checksum, pseudoHeader, verifies } from './checksum.js';
 import { PROTO_UDP } from './ipv4.js';
 
 /** Octets of the UDP header. */
@@ -64,7 +64,7 @@ export function parseInto(repr: UdpRepr, buf: Uint8Array, off: number, len: numb
   const l = (buf[off + 4] << 8) | buf[off + 5];
   // RFC 768: the checksum covers pseudo-header, header and data up to the UDP length; a
   // zero field means the sender did not compute one.
-  if ((buf[off + 6] | buf[off + 7]) !== 0 && fold(sum(buf, off, l, pseudoHeader(src, dst, PROTO_UDP, l))) !== 0xffff) return ERR_CHECKSUM;
+  if ((buf[off + 6] | buf[off + 7]) !== 0 && !verifies(buf, off, l, pseudoHeader(src, dst, PROTO_UDP, l))) return ERR_CHECKSUM;
   // Read straight from the octets (the accessors above say the same): fewer calls.
   repr.srcPort = (buf[off] << 8) | buf[off + 1];
   repr.dstPort = (buf[off + 2] << 8) | buf[off + 3];
@@ -94,7 +94,7 @@ export function emit(repr: UdpRepr, buf: Uint8Array, off: number, src: number, d
 export function fillChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): void {
   buf[off + 6] = 0;
   buf[off + 7] = 0;
-  let c = finish(sum(buf, off, len, pseudoHeader(src, dst, PROTO_UDP, len)));
+  let c = checksum(buf, off, len, pseudoHeader(src, dst, PROTO_UDP, len));
   // RFC 768: a zero field means "no checksum", so a computed zero is transmitted as all ones.
   if (c === 0) c = 0xffff;
   buf[off + 6] = c >> 8;
@@ -104,5 +104,5 @@ export function fillChecksum(buf: Uint8Array, off: number, len: number, src: num
 /** True when the checksum field is 0 (none) or the checksum over the len-octet datagram verifies. */
 export function verifyChecksum(buf: Uint8Array, off: number, len: number, src: number, dst: number): boolean {
   if (checksumField(buf, off) === 0) return true;
-  return fold(sum(buf, off, len, pseudoHeader(src, dst, PROTO_UDP, len))) === 0xffff;
+  return verifies(buf, off, len, pseudoHeader(src, dst, PROTO_UDP, len));
 }

@@ -85,11 +85,16 @@ describe('createKalumaHal', () => {
     expect(seen.size).toBeGreaterThan(95);
   });
 
-  it('start(): feeds each chunk to the receiver, polls after one that ends a frame, one timer at most', () => {
+  it('start(): feeds each chunk to the receiver, polls after one that completed a frame, one timer at most', () => {
     const uart = fakeUart();
     const hal = createKalumaHal(uart);
     const got: number[][] = [];
-    hal.setReceiver((buf, off, len) => got.push(Array.from(buf.subarray(off, off + len))));
+    // Like the stack's receiver, this one says whether the chunk completed a frame (here:
+    // whether it holds an END), and the HAL polls only then.
+    hal.setReceiver((buf, off, len) => {
+      got.push(Array.from(buf.subarray(off, off + len)));
+      return buf.subarray(off, off + len).includes(0xc0);
+    });
     const polls: number[] = [];
     let deadline = Infinity;
     const stack = {
@@ -106,7 +111,7 @@ describe('createKalumaHal', () => {
     uart.handlers[0](new Uint8Array([0xc0, 0x45]));
     expect(got).toEqual([[0xc0, 0x45]]);
     expect(clock.pending).toBe(1);
-    // A chunk with no SLIP END completes no frame: no timer can have changed, no poll.
+    // A chunk that completed no frame (the receiver says so): no timer can have changed, no poll.
     uart.handlers[0](new Uint8Array([0x00]));
     expect(got).toEqual([[0xc0, 0x45], [0x00]]);
     expect(polls).toEqual([0, 5]);

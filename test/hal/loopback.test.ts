@@ -82,8 +82,8 @@ describe('loopback timing', () => {
   it('the two directions are independent (full duplex) and delivered in time order', () => {
     const link = createLink({ baud: 10000, latencyMs: 1 }); // 1 ms per byte
     const order: string[] = [];
-    link.a.setReceiver((buf, off, len) => order.push('a' + len + '@' + link.now()));
-    link.b.setReceiver((buf, off, len) => order.push('b' + len + '@' + link.now()));
+    link.a.setReceiver((buf, off, len) => { order.push('a' + len + '@' + link.now()); });
+    link.b.setReceiver((buf, off, len) => { order.push('b' + len + '@' + link.now()); });
     link.a.write(frame(0, 10), 0, 10); // arrives at b at 11
     link.b.write(frame(0, 4), 0, 4); // arrives at a at 5
     link.b.write(frame(0, 4), 0, 4); // queued behind the first: arrives at 9
@@ -384,7 +384,7 @@ describe('Sim', () => {
       return next;
     });
     const got: number[] = [];
-    link.b.setReceiver(() => got.push(link.now()));
+    link.b.setReceiver(() => { got.push(link.now()); });
     sim.run(35);
     // Frames due exactly at untilMs are still delivered.
     expect(calls).toEqual([0, 10, 15, 20, 25, 30, 35]);
@@ -432,7 +432,7 @@ describe('Sim', () => {
     const link = createLink({ baud: 115200, latencyMs: 10 });
     link.b.setReceiver((buf, off, len) => link.b.write(buf, off, len));
     let replies = 0;
-    link.a.setReceiver(() => replies++);
+    link.a.setReceiver(() => { replies++; });
     const sim = new Sim(link);
     let sent = 0;
     sim.add((t) => {

@@ -89,7 +89,7 @@ describe('HAL wrappers', () => {
     const w = wrapHal(inner, { sent: () => order.push('tap sent'), received: () => order.push('tap received') });
     const write = inner.write;
     inner.write = (b, o, l) => { order.push('inner write'); write(b, o, l); };
-    w.setReceiver(() => order.push('receiver'));
+    w.setReceiver(() => { order.push('receiver'); });
     w.write(new Uint8Array(1), 0, 1);
     inner.rx!(new Uint8Array(1), 0, 1);
     expect(order).toEqual(['tap sent', 'inner write', 'tap received', 'receiver']);

@@ -53,12 +53,21 @@ describe('globalize', () => {
     expect(run(g)).toEqual([23 + 6 + 3 + 1, 10, 2, 'undefined', 2]);
   });
 
+  it('turns constants into literals: a var of a number literal never assigned, its declaration gone', () => {
+    const src = '(()=>{var K=5,a=1,N=-1;var Z=7;var w=2;function f(x){return x*K+N+Z}w++;var o={K};out=[f(2),o.K,w,a];a+=0})();';
+    const g = globalize(src, '$');
+    // K, N and Z go (from the front, the back and a whole statement); a and w are assigned, so they stay.
+    expect(g).toBe('var $a=1;var $w=2;function $f(x){return x*5+(-1)+7}$w++;var $o={K:5};out=[$f(2),$o.K,$w,$a];$a+=0\n');
+    expect(run(g)).toEqual(run(src));
+    expect(run(g)).toEqual([16, 5, 3, 1]);
+  });
+
   it('refuses a script that is not one wrapped function called at once, and a colliding name', () => {
     expect(() => globalize('var a = 1;', '$')).toThrow(/not one wrapped function/);
     expect(() => globalize('(()=>{var a=1;})(); var b;', '$')).toThrow(/not one wrapped function/);
     expect(() => globalize('((x)=>{var a=x;})(1);', '$')).toThrow(/not one wrapped function/);
-    expect(() => globalize('(()=>{var a=1; var $a=2;})();', '$')).toThrow(/\$a is already a name/);
-    expect(globalize('(function(){var a=1;})();', '$')).toBe('var $a=1;\n');
+    expect(() => globalize('(()=>{var a=1; var $a=2; a++;})();', '$')).toThrow(/\$a is already a name/);
+    expect(globalize('(function(){var a=1;a++;})();', '$')).toBe('var $a=1;$a++;\n');
   });
 
   it('the Espruino bundles of the build are unwrapped: every top-level name prefixed', () => {

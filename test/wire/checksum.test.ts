@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksum, finish, fold, pseudoHeader, sum } from '../../src/wire/checksum.js';
+import { checksum, finish, fold, pseudoHeader, sum, verifies } from '../../src/wire/checksum.js';
 import { installNative, native, resetNative } from '../../src/native.js';
 
 function hex(s: string): Uint8Array {
@@ -24,7 +24,7 @@ describe('checksum (RFC 1071)', () => {
   it('RFC 1071 §3 example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2', () => {
     const b = hex('0001f203f4f5f6f7');
     expect(fold(sum(b, 0, 8, 0))).toBe(0xddf2);
-    expect(checksum(b, 0, 8)).toBe(0x220d);
+    expect(checksum(b, 0, 8, 0)).toBe(0x220d);
   });
 
   it('pads an odd last byte with zero', () => {
@@ -39,11 +39,11 @@ describe('checksum (RFC 1071)', () => {
 
   it('well-known IPv4 header (checksum 0xb861) computes and verifies', () => {
     const h = hex('4500 0073 0000 4000 4011 0000 c0a8 0001 c0a8 00c7');
-    expect(checksum(h, 0, 20)).toBe(0xb861);
+    expect(checksum(h, 0, 20, 0)).toBe(0xb861);
     h[10] = 0xb8;
     h[11] = 0x61;
     expect(fold(sum(h, 0, 20, 0))).toBe(0xffff);
-    expect(checksum(h, 0, 20)).toBe(0);
+    expect(checksum(h, 0, 20, 0)).toBe(0);
   });
 
   it('fold carries repeatedly until 16 bits remain', () => {
@@ -95,9 +95,9 @@ describe('checksum (RFC 1071)', () => {
     expect(calls).toEqual([[0, 8]]);
     // a hook returning a fixed value proves the result comes from it
     installNative(() => 0x1234, null, null);
-    expect(checksum(b, 0, 8)).toBe(0xedcb);
+    expect(checksum(b, 0, 8, 0)).toBe(0xedcb);
     resetNative();
-    expect(checksum(b, 0, 8)).toBe(0x220d);
+    expect(checksum(b, 0, 8, 0)).toBe(0x220d);
   });
 
   it('property: sum matches the textbook loop for any bytes, offset and length', () => {
@@ -126,11 +126,29 @@ describe('checksum (RFC 1071)', () => {
       fc.property(fc.uint8Array({ minLength: 2, maxLength: 600 }), (b) => {
         b[0] = 0;
         b[1] = 0;
-        const c = checksum(b, 0, b.length);
+        const c = checksum(b, 0, b.length, 0);
         b[0] = c >> 8;
         b[1] = c & 0xff;
         // all-zero data sums to +0; its checksum 0xffff turns the total into -0 as well
         expect(fold(sum(b, 0, b.length, 0))).toBe(0xffff);
+      }),
+    );
+  });
+});
+
+describe('checksum and verifies after an accumulator', () => {
+  it('equal finish(sum(...)) and fold(sum(...)) === 0xffff for any data and pseudo-header sum', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0x3ffff }), (b, acc) => {
+        const c = checksum(b, 0, b.length, acc);
+        expect(c).toBe(finish(sum(b, 0, b.length, acc)));
+        expect(verifies(b, 0, b.length, acc)).toBe(fold(sum(b, 0, b.length, acc)) === 0xffff);
+        // Data followed by its own checksum verifies.
+        const w = new Uint8Array(b.length + (b.length & 1) + 2);
+        w.set(b);
+        w[w.length - 2] = c >> 8;
+        w[w.length - 1] = c & 0xff;
+        expect(verifies(w, 0, w.length, acc)).toBe(true);
       }),
     );
   });

@@ -74,6 +74,24 @@ describe('SLIP encode (RFC 1055)', () => {
       0xaa, 0xaa, 0xaa, 0xaa, 0xaa, END, 7, ESC, ESC_END, 8, END, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
     ]);
   });
+
+  it('borrows the two octets after the packet as scan sentinels and puts them back', () => {
+    // The sentinels stop the scans at the packet's end; the octets after it must survive,
+    // in every position: two after, one after (the buffer's last), none (the packet ends it).
+    for (const [src, off, len] of [
+      [new Uint8Array([1, 2, 3, 0x11, 0x22, 0x33]), 0, 3],
+      [new Uint8Array([1, 2, 3, 0x11]), 0, 3],
+      [new Uint8Array([9, 1, END, 3]), 1, 3],
+    ] as [Uint8Array, number, number][]) {
+      const before = Array.from(src);
+      const dst = new Uint8Array(2 * len + 2);
+      const n = encode(src, off, len, dst, 0);
+      expect(Array.from(src)).toEqual(before);
+      expect(src.length).toBe(before.length);
+      expect(n).toBe(encodedLen(src, off, len));
+      expect(dst[n - 1]).toBe(END);
+    }
+  });
 });
 
 describe('SlipDecoder', () => {
