@@ -229,11 +229,7 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
     r.lport = 0;
     r.raddr = '0.0.0.0';
     r.rport = 0;
-    r.connect_cb = noop;
-    r.read_cb = noop;
-    r.shutdown_cb = noop;
-    r.close_cb = noop;
-    r.accept_cb = noop;
+    forget(e);
     return e;
   }
 
@@ -332,6 +328,17 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
     }
     if (blocked) wake(); // a listener waits for a free entry
     call(recs[e].close_cb, undefined);
+    if (st[e] === S_DONE) forget(e);
+  }
+
+  /** Drop the record's callbacks: they hold net.js's objects for that socket, which the collector can then free. */
+  function forget(e: number): void {
+    const r = recs[e];
+    r.connect_cb = noop;
+    r.read_cb = noop;
+    r.shutdown_cb = noop;
+    r.close_cb = noop;
+    r.accept_cb = noop;
   }
 
   /** Deliver what the peer sent, then its FIN. */
@@ -555,6 +562,7 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
       fl[e] = 0;
       ccb[e] = null;
       scb[e] = null;
+      forget(e);
       if (blocked) wake();
       ok(cb);
     },
@@ -591,7 +599,10 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
         ccb[e] = null;
         d.errno = err[e];
         call(cb, -1);
-        if ((fl[e] & F_REPORT) === 0 && st[e] === S_DONE) call(recs[e].close_cb, undefined);
+        if ((fl[e] & F_REPORT) === 0 && st[e] === S_DONE) {
+          call(recs[e].close_cb, undefined);
+          if (st[e] === S_DONE) forget(e);
+        }
       }
       if (blocked) {
         blocked = false;
