@@ -3,30 +3,30 @@
  * `require('net')` and `require('http')` (servers, `net.connect`, `http.get`) run over the
  * SLIP link.
  *
- * The contract is what Kaluma 1.2.1's modules call (kaluma-project/kaluma, tag 1.2.1,
- * src/modules/net/net.js and src/modules/http/http.js, src/modules/stream/stream.js; the facts,
- * not the code):
+ * The contract is what Kaluma 1.2.1's modules call (https://github.com/kaluma-project/kaluma at
+ * tag 1.2.1: Kaluma's src/modules/net/net.js, Kaluma's src/modules/http/http.js and Kaluma's
+ * src/modules/stream/stream.js; the facts, not the code; below, `net`, `http` and `stream`):
  * - `socket('AF_INET', 'STREAM')` returns a descriptor (fd) or -1 with `errno` set;
- *   `get(fd)` returns the fd's record: `laddr`, `lport`, `raddr`, `rport`, on which net.js sets
+ *   `get(fd)` returns the fd's record: `laddr`, `lport`, `raddr`, `rport`, on which `net` sets
  *   the callbacks `connect_cb()`, `read_cb(data)`, `shutdown_cb()` (the peer's end: 'end'),
  *   `close_cb()` ('close') and, on a listener, `accept_cb(fd)`.
  * - `connect(fd, host, port, cb)`, `write(fd, data, cb)`, `shutdown(fd, how, cb)`,
  *   `close(fd, cb)`, `bind(fd, addr, port, cb)`, `listen(fd, cb)`: each ends with `cb(err)`;
- *   a truthy err makes net.js emit 'error' with `new SystemError(__netdev.errno)`. These
+ *   a truthy err makes `net` emit 'error' with `new SystemError(__netdev.errno)`. These
  *   callbacks are the only way an 'error' event reaches user code.
- * - Writes arrive as strings (stream.js concatenates what the user wrote) with no
- *   backpressure but their callback: stream.js writes again only after it.
- * - `end()` arrives as `shutdown(fd, 1)`: a half-close; net.js never closes a socket on the
- *   peer's end, and http.js never closes its server sockets at all.
- * - Since Kaluma's 2022 change to net.js, `Server.listen` passes the listener's record to each
+ * - Writes arrive as strings (`stream` concatenates what the user wrote) with no
+ *   backpressure but their callback: `stream` writes again only after it.
+ * - `end()` arrives as `shutdown(fd, 1)`: a half-close; `net` never closes a socket on the
+ *   peer's end, and `http` never closes its server sockets at all.
+ * - In Kaluma 1.2.1's `net` (since a change of 2022), `Server.listen` passes the listener's record to each
  *   accepted socket's `_socket(fd, sck)`, so the accepted connection's callbacks land on the
  *   LISTENER's record (and its addresses are read from it): only the latest accepted
  *   connection would get events.
  *
  * What this driver does about each:
- * - Errors: `errno` uses newlib's numbers (Kaluma on the RP2040 is built with newlib:
+ * - Errors: `errno` uses newlib's numbers (Kaluma for the RP2040 links newlib:
  *   ECONNREFUSED 111, ECONNRESET 104, ETIMEDOUT 116...). Every outcome of `connect` is reported
- *   later, never inside the call (net.js and http.js attach the 'error' listener after it
+ *   later, never inside the call (`net` and `http` attach the 'error' listener after it
  *   returns): the callback runs when the handshake succeeds, or fails with ECONNREFUSED (a
  *   RST, RFC 9293 §3.10.7.3), ETIMEDOUT, or at once at the next poll for a host name (ENOTSUP:
  *   anything but a dotted quad; there is no DNS over a serial line), a bad port or address
@@ -42,9 +42,9 @@
  *   after everything queued; reading goes on. Only `how` 1 (SHUT_WR) exists here (EINVAL else).
  * - Once both sides have closed (our FIN queued and the peer's FIN delivered), or the
  *   connection is over, the driver lets go of the slipstack handle (tcpClose; TIME-WAIT is the
- *   stack's) and calls `close_cb`: no slot is held by a socket http.js never closes.
+ *   stack's) and calls `close_cb`: no slot is held by a socket `http` never closes.
  * - Accept: before `accept_cb(fd)` the listener's record carries the peer's address and port
- *   (what net.js copies), and right after it every callback net.js put on the listener's record
+ *   (what `net` copies), and right after it every callback `net` put on the listener's record
  *   moves to the new fd's record, so every accepted connection keeps its own events. A
  *   listener whose connection finds no free fd leaves it in slipstack's accept queue until one
  *   frees (checked at each poll).
@@ -56,7 +56,7 @@
  * connection slot and per listener; a finished entry is reused when no free one is left.
  *
  * Zero allocation ends at this boundary: each read_cb gets a new string (and a view to make
- * it from), and net.js and http.js allocate their own objects. The tables, records, queues
+ * it from), and `net` and `http` allocate their own objects. The tables, records, queues
  * and scratch buffers are allocated here once.
  */
 import type { Net } from '../src/net.js';
@@ -64,26 +64,8 @@ import { native } from '../src/native.js';
 import { tcpListen, tcpUnlisten, tcpAccept, tcpConnect, tcpRead, tcpWrite, tcpWritable, tcpShutdown, tcpClose, tcpEndpoint, tcpError } from '../src/tcp/api.js';
 import { LISTENER_BASE, EV_CONNECTED, EV_ACCEPTABLE, EV_READABLE, EV_WRITABLE, EV_CLOSED, REASON_FIN, REASON_ABORTED } from '../src/tcp/constants.js';
 import * as E from '../src/errno.js';
+import { nl, NL_EADDRNOTAVAIL, NL_EAFNOSUPPORT, NL_EBADF, NL_ECONNABORTED, NL_ECONNRESET, NL_EINVAL, NL_EISCONN, NL_EMFILE, NL_ENOBUFS, NL_ENOTCONN, NL_ENOTSUP, NL_EPIPE, NL_EPROTONOSUPPORT } from './newlib-errno.js';
 import { parseAddr, formatAddr } from '../src/wire/ipv4.js';
-
-/** newlib's errno values (newlib's sys/errno.h), what Kaluma's SystemError takes. */
-export const NL_EBADF = 9;
-export const NL_EINVAL = 22;
-export const NL_EMFILE = 24;
-export const NL_EPIPE = 32;
-export const NL_ECONNRESET = 104;
-export const NL_ENOBUFS = 105;
-export const NL_EAFNOSUPPORT = 106;
-export const NL_ECONNREFUSED = 111;
-export const NL_EADDRINUSE = 112;
-export const NL_ECONNABORTED = 113;
-export const NL_ETIMEDOUT = 116;
-export const NL_EHOSTUNREACH = 118;
-export const NL_EPROTONOSUPPORT = 123;
-export const NL_EADDRNOTAVAIL = 125;
-export const NL_EISCONN = 127;
-export const NL_ENOTCONN = 128;
-export const NL_ENOTSUP = 134;
 
 /** Octets each connection can hold beyond its send ring (allocated per slot at start-up). */
 export const QUEUE = 512;
@@ -111,10 +93,10 @@ const F_SHUT = 2; // tcpShutdown done: our FIN follows the data
 const F_EOF = 4; // the peer's FIN was delivered (shutdown_cb)
 const F_REPORT = 8; // a failed connect to report at the next poll
 
-/** A net.js callback: `cb(err)`, err 0 for success. */
+/** A `net` callback: `cb(err)`, err 0 for success. */
 export type NetdevCallback = (err: number) => void;
 
-/** The record `get(fd)` returns; net.js sets the `*_cb` fields. */
+/** The record `get(fd)` returns; `net` sets the `*_cb` fields. */
 export interface NetdevSocket {
   fd: number;
   laddr: string;
@@ -128,7 +110,7 @@ export interface NetdevSocket {
   accept_cb: (fd: number) => void;
 }
 
-/** What Kaluma's net.js calls (the names are looked up by Kaluma's modules: build.mjs keeps them). */
+/** What Kaluma's `net` calls (the names are looked up by Kaluma's modules: build.mjs keeps them). */
 export interface Netdev {
   /** The error of the last failed call (newlib's numbers). */
   errno: number;
@@ -150,16 +132,12 @@ export interface Netdev {
 
 function noop(): void {}
 
-/** slipstack's errno (Linux numbers, src/errno.ts) as newlib's. */
-function nl(e: number): number {
-  if (e === E.ECONNRESET) return NL_ECONNRESET;
-  if (e === E.ECONNREFUSED) return NL_ECONNREFUSED;
-  if (e === E.ETIMEDOUT) return NL_ETIMEDOUT;
-  if (e === E.EHOSTUNREACH) return NL_EHOSTUNREACH;
-  if (e === E.EPIPE) return NL_EPIPE;
-  if (e === E.ENOBUFS) return NL_ENOBUFS;
-  if (e === E.EADDRINUSE) return NL_EADDRINUSE;
-  return NL_ECONNABORTED;
+/** A record without a connection's callbacks. */
+function clearConn(r: NetdevSocket): void {
+  r.connect_cb = noop;
+  r.read_cb = noop;
+  r.shutdown_cb = noop;
+  r.close_cb = noop;
 }
 
 /** Re-throw a user callback's exception from a timer of its own (the stack must finish its work first). */
@@ -331,14 +309,10 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
     if (st[e] === S_DONE) forget(e);
   }
 
-  /** Drop the record's callbacks: they hold net.js's objects for that socket, which the collector can then free. */
+  /** Drop the record's callbacks: they hold `net`'s objects for that socket, which the collector can then free. */
   function forget(e: number): void {
-    const r = recs[e];
-    r.connect_cb = noop;
-    r.read_cb = noop;
-    r.shutdown_cb = noop;
-    r.close_cb = noop;
-    r.accept_cb = noop;
+    clearConn(recs[e]);
+    recs[e].accept_cb = noop;
   }
 
   /** Deliver what the peer sent, then its FIN. */
@@ -348,7 +322,7 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
     while (hd[e] === c && fds[e] === fd && (fl[e] & F_EOF) === 0) {
       const r = tcpRead(t, c, rbuf, 0, READ);
       if (r > 0) {
-        // The one allocation per read: the string net.js hands to 'data'.
+        // The one allocation per read: the string `net` hands to 'data'.
         call(recs[e].read_cb, String.fromCharCode.apply(null, new Uint8Array(rbuf.buffer, 0, r) as unknown as number[]));
       } else {
         if (r === 0) {
@@ -381,23 +355,17 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
       st[e] = S_CONNECTED;
       endpoints(e);
       const r = recs[e];
-      // net.js copies the addresses from the record it is given: the listener's.
+      // `net` copies the addresses from the record it is given: the listener's.
       lr.raddr = r.raddr;
       lr.rport = r.rport;
-      lr.connect_cb = noop;
-      lr.read_cb = noop;
-      lr.shutdown_cb = noop;
-      lr.close_cb = noop;
+      clearConn(lr);
       call(lr.accept_cb, fds[e]);
-      // Stock net.js put this connection's callbacks on the listener's record: move them.
+      // Stock `net` put this connection's callbacks on the listener's record: move them.
       if (lr.connect_cb !== noop) r.connect_cb = lr.connect_cb;
       if (lr.read_cb !== noop) r.read_cb = lr.read_cb;
       if (lr.shutdown_cb !== noop) r.shutdown_cb = lr.shutdown_cb;
       if (lr.close_cb !== noop) r.close_cb = lr.close_cb;
-      lr.connect_cb = noop;
-      lr.read_cb = noop;
-      lr.shutdown_cb = noop;
-      lr.close_cb = noop;
+      clearConn(lr);
       lr.raddr = '0.0.0.0';
       lr.rport = 0;
       // Data (or a FIN) that came before the accept.
@@ -435,7 +403,7 @@ export function createNetdev(n: Net, wake: () => void): Netdev {
     }
   }
 
-  /** A connect that failed before it started: reported at the next poll, as net.js needs. */
+  /** A connect that failed before it started: reported at the next poll, as `net` needs. */
   function failLater(e: number, errno: number, cb: NetdevCallback): void {
     st[e] = S_DONE;
     err[e] = errno;

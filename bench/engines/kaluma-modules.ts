@@ -9,13 +9,13 @@
  * Contract:
  * - `kalumaModulesDir()`: `SLIPSTACK_KALUMA_MODULES` if set, else `kaluma-1.2.1/` beside the
  *   jerry-kaluma binary found by locate.ts (SLIPSTACK_JERRY), else in ../shared/engines; null
- *   when it holds no `net.js`. `kalumaSkipReason()` says why the tests cannot run (or null).
+ *   when it holds no `Kaluma's `net``. `kalumaSkipReason()` says why the tests cannot run (or null).
  * - `kalumaScript(dir)` is one script (strict mode, ES5 apart from the modules themselves)
  *   that defines what Kaluma defines before a program runs and the modules expect:
  *   `global`, `process.binding(process.binding.stream | uart)` (the stream natives as empty
  *   classes; the UART native hands what is written to `__fromBoard(data)` and takes input
  *   through `__toBoard(bytes)`), a global `SystemError(errno)` (an Error with `errno` and
- *   `code`), `TextEncoder` (one octet per character, what http.js uses it for), and `require`,
+ *   `code`), `TextEncoder` (one octet per character, what Kaluma's `http` uses it for), and `require`,
  *   which wraps each module as Kaluma does, `(function (exports, require, module) {...})`, and
  *   caches it. It expects `setTimeout`, `console` and `__fromBoard` to exist (kaluma-stub.js,
  *   or the vm sandbox's globals).

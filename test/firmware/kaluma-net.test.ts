@@ -35,7 +35,7 @@ import { tagged } from '../../bench/engines/run.js';
 import { kalumaModulesDir, kalumaScript, kalumaSkipReason } from '../../bench/engines/kaluma-modules.js';
 import { REPO, engineSkipReason, requireEnginesUnderCi, engineSource } from '../../bench/engines/locate.js';
 import { HTTP_BODY } from '../../firmware/app.js';
-import { NL_ECONNREFUSED } from '../../firmware/netdev.js';
+import { NL_ECONNREFUSED } from '../../firmware/newlib-errno.js';
 
 /** Most heap octets loading and booting may take (stub, Kaluma's modules, the bundle); 120,584 measured. */
 const BOOT_PEAK_BUDGET = 121000;

@@ -4,7 +4,7 @@
  * kaluma-modules.ts), on two stacks over the loopback link on a virtual clock (test/tcp/pair.ts):
  * the board is stack b with the driver, the host is stack a. Fast checks of what the real
  * interpreter shows end to end (test/firmware/kaluma-net.test.ts): each accepted connection
- * keeps its own events although stock net.js puts them on the listener's record, half-close
+ * keeps its own events although stock Kaluma's `net` puts them on the listener's record, half-close
  * both ways, connections freed once both sides have closed, errors as 'error' events with
  * newlib's errno, writes whose callback waits for the send ring, and a bounded queue.
  * Without the modules the tests are skipped with the reason, and fail under CI=true.
@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import vm from 'node:vm';
 import { createPair } from '../tcp/pair.js';
 import type { Pair } from '../tcp/pair.js';
-import { createNetdev, QUEUE, NL_ECONNREFUSED, NL_ENOTSUP, NL_ENOBUFS, NL_EINVAL, NL_EBADF, NL_EAFNOSUPPORT, NL_ECONNRESET } from '../../firmware/netdev.js';
+import { createNetdev, QUEUE } from '../../firmware/netdev.js';
+import { NL_ECONNREFUSED, NL_ENOTSUP, NL_ENOBUFS, NL_EINVAL, NL_EBADF, NL_EAFNOSUPPORT, NL_ECONNRESET } from '../../firmware/newlib-errno.js';
 import type { Netdev } from '../../firmware/netdev.js';
 import { kalumaModulesDir, kalumaScript, kalumaSkipReason } from '../../bench/engines/kaluma-modules.js';
 import { requireEnginesUnderCi } from '../../bench/engines/locate.js';
@@ -104,7 +105,7 @@ describe.skipIf(reason !== null)('__netdev driver under Kaluma 1.2.1 net and htt
     b.run(ECHO);
     const c1 = hostConnect(b, 7);
     const c2 = hostConnect(b, 7);
-    // Both connected before either sends: stock net.js has put both sockets' callbacks on the
+    // Both connected before either sends: stock Kaluma's `net` has put both sockets' callbacks on the
     // listener's record; only the driver's move keeps the first one's.
     send(b, c1, 'one\xc0\xff');
     send(b, c2, 'two');
