@@ -14,7 +14,7 @@ import vm from 'node:vm';
 import { createPair } from '../tcp/pair.js';
 import type { Pair } from '../tcp/pair.js';
 import { createNetdev, QUEUE } from '../../firmware/netdev.js';
-import { NL_ECONNREFUSED, NL_ENOTSUP, NL_ENOBUFS, NL_EINVAL, NL_EBADF, NL_EAFNOSUPPORT, NL_ECONNRESET } from '../../firmware/newlib-errno.js';
+import { NL_ECONNREFUSED, NL_ENOTSUP, NL_ENOBUFS, NL_EINVAL, NL_EBADF, NL_EAFNOSUPPORT, NL_EPROTONOSUPPORT, NL_ECONNRESET } from '../../firmware/newlib-errno.js';
 import type { Netdev } from '../../firmware/netdev.js';
 import { kalumaModulesDir, kalumaScript, kalumaSkipReason } from '../../bench/engines/kaluma-modules.js';
 import { requireEnginesUnderCi } from '../../bench/engines/locate.js';
@@ -252,6 +252,8 @@ describe.skipIf(reason !== null)('__netdev driver under Kaluma 1.2.1 net and htt
     // Misuse gets defined errors.
     expect(dev.socket('AF_INET6', 'STREAM')).toBe(-1);
     expect(dev.errno).toBe(NL_EAFNOSUPPORT);
+    expect(dev.socket('AF_INET', 'DGRAM')).toBe(-1);
+    expect(dev.errno).toBe(NL_EPROTONOSUPPORT);
     dev.shutdown(fd, 0, (e) => results.push('sh0 ' + e + ' ' + dev.errno));
     dev.close(fd, (e) => results.push('close ' + e));
     dev.write(fd, 'x', (e) => results.push('stale ' + e + ' ' + dev.errno));
