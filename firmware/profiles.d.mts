@@ -27,5 +27,5 @@ export interface Profile {
   budget: { bundle: number };
 }
 
-/** Every board profile by name (pico, puck, wifi, wifi-net, kaluma). */
+/** Every board profile by name (pico, puck, wifi, wifi-net, kaluma, kaluma-net). */
 export const PROFILES: Record<string, Profile>;

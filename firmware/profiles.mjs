@@ -84,4 +84,19 @@ export const PROFILES = {
     // Ratchet, as for pico.
     budget: { bundle: 40300 },
   },
+  /**
+   * Kaluma again, with Kaluma's own `net` and `http` on slipstack (firmware/kaluma-net.ts, the
+   * `__netdev` driver firmware/netdev.ts) serving the demo.
+   */
+  'kaluma-net': {
+    engine: 'jerry',
+    entry: 'firmware/kaluma-net.ts',
+    out: 'kaluma-net.js',
+    target: 'es2019',
+    features: { SACK: true, SYN_COOKIES: true, KEEPALIVE: true, TRACE: true, OOO: true, CC_EXTRAS: true, NETSTAT: true },
+    // Three listeners: the demo's two and one for the user's own server.
+    config: { ...BOARD, tcpConns: 4, tcpListeners: 3 },
+    // Ratchet, as for pico.
+    budget: { bundle: 45100 },
+  },
 };

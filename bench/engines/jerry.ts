@@ -6,7 +6,8 @@
  * Contract: `jerryRun(o)` runs, in one realm and in this order, kaluma-stub.js (what Kaluma
  * gives: `require('uart')`, timers on a virtual clock, `millis`, `console`), the bundle with
  * `"use strict";` prepended (Kaluma parses programs in strict mode), then `o.code` (also
- * strict), each as its own file as the command line takes them. `o.code` can use the glue
+ * strict), each as its own file as the command line takes them; `o.before` scripts go between
+ * the stub and the bundle, `o.after` ones between the bundle and `o.code`. `o.code` can use the glue
  * below (the driver API of drive.js) and, with `o.peer`, `makePeer`/`makeDriver`. The result
  * has the process output, the `@@key json` lines it printed (`tagged`), and with `--mem-stats`
  * the heap figures JerryScript prints at exit (`Peak allocated` and the peaks by kind; the
@@ -64,6 +65,10 @@ export interface JerryOptions {
   bundle: string | null;
   /** Script run after the bundle (strict mode). */
   code: string;
+  /** Scripts run after the stub and before the bundle, each its own file (what a firmware offers besides the stub: Kaluma's modules). */
+  before?: string[];
+  /** Scripts run after the bundle and before `code`, each its own file, in strict mode. */
+  after?: string[];
   /** Load peer.js and drive.js (and the glue) before `code`. */
   peer?: boolean;
   /** Print heap statistics at exit (--mem-stats). */
@@ -124,6 +129,10 @@ export async function jerryRun(o: JerryOptions): Promise<JerryResult> {
     if (realign) stub = stub.replace('"use strict";\n', '"use strict";\nDate.now();\n');
     writeFileSync(join(dir, 'stub.js'), stub + (bootMark ? '\nDate.now();\n' : ''));
     const files = ['stub.js'];
+    (o.before ?? []).forEach((src, i) => {
+      writeFileSync(join(dir, 'before' + i + '.js'), src);
+      files.push('before' + i + '.js');
+    });
     if (o.bundle !== null) {
       writeFileSync(join(dir, 'bundle.js'), '"use strict";\n' + readFileSync(o.bundle, 'utf8'));
       files.push('bundle.js');
@@ -132,6 +141,10 @@ export async function jerryRun(o: JerryOptions): Promise<JerryResult> {
       writeFileSync(join(dir, 'peer.js'), '"use strict";\n' + engineSource('peer.js') + '\n' + engineSource('drive.js') + '\n' + engineSource('measure.js') + '\n' + JERRY_GLUE);
       files.push('peer.js');
     }
+    (o.after ?? []).forEach((src, i) => {
+      writeFileSync(join(dir, 'after' + i + '.js'), '"use strict";\n' + src);
+      files.push('after' + i + '.js');
+    });
     writeFileSync(join(dir, 'main.js'), '"use strict";\n' + (bootMark ? 'Date.now();\n' : '') + o.code + '\n');
     files.push('main.js');
     const args = (o.memStats ? ['--mem-stats'] : []).concat(files);
