@@ -39,8 +39,15 @@ import { NL_ECONNREFUSED } from '../../firmware/newlib-errno.js';
 
 /** Most heap octets loading and booting may take (stub, Kaluma's modules, the bundle); 120,584 measured. */
 const BOOT_PEAK_BUDGET = 121000;
-/** Most heap octets the board may peak at over the requests (with the in-engine peer); 140,336 measured. */
-const REQUEST_PEAK_BUDGET = 141000;
+/**
+ * JerryScript collects after about heap/32 of allocation (../shared/engines/README.md: 5,760
+ * octets on this heap), so where a request's peak falls against that cycle moves the peak by
+ * up to one interval when unrelated code changes (measured: 138,136 and 143,816 for the same
+ * driver on two builds of the stack). The budget and the flatness check allow one interval.
+ */
+const GC_INTERVAL = 5760;
+/** Most heap octets the board may peak at over the requests (with the in-engine peer); 143,816 measured. */
+const REQUEST_PEAK_BUDGET = 138136 + GC_INTERVAL;
 const HOST_PAGE = 'Hello from the host, over SLIP.\n';
 /** What Kaluma 1.2.1's http sends for the demo page: its writeHead always adds the chunked encoding. */
 const PAGE = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n' +
@@ -220,7 +227,7 @@ describe.skipIf(reason !== null)('kaluma-net (Kaluma 1.2.1 net and http over the
     expect(o.httpGet).toEqual([200, HOST_PAGE, true, 'GET /from-board HTTP/1.1\r\nhost: 192.168.190.1\r\n\r\n']);
   });
 
-  it('200 requests: every one byte for byte, every slot back, the heap peak within budget and the same as after 20', () => {
+  it('200 requests: every one byte for byte, every slot back, the heap peak within budget and no higher than after 20 (within a collection interval)', () => {
     const a = tagged(m20.stdout).mem as Mem;
     const b = tagged(m200.stdout).mem as Mem;
     expect(a.texts).toEqual({ [PAGE]: 20 });
@@ -235,6 +242,7 @@ describe.skipIf(reason !== null)('kaluma-net (Kaluma 1.2.1 net and http over the
     console.log('kaluma-net: heap peak over 20 requests ' + p20 + ', over 200 ' + p200 + ' octets (plain kaluma.js over 20 of its own: ' +
       mPlain.mem!.peakAllocated + '); ' + (b.wall / 200).toFixed(1) + ' ms of wall time per GET (board and peer interpreted under qemu)');
     expect(p200).toBeLessThanOrEqual(REQUEST_PEAK_BUDGET);
-    expect(p200).toBe(p20);
+    // Flat: 180 more requests leaking even 16 octets each would pass half a collection interval.
+    expect(p200).toBeLessThanOrEqual(p20 + GC_INTERVAL / 2);
   });
 });
