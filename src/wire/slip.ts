@@ -165,13 +165,19 @@ export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: numb
       i = stop;
       if (i >= end) break;
     }
-    if (chunk[i++] !== END) d.state = ESCAPED;
-    else if (d.pos === 0) d.emptyFrames++; // back-to-back ENDs (RFC 1055 sends one before each packet)
-    else {
-      d.frames++;
-      const frameLen = d.pos;
-      d.pos = 0;
-      d.onFrame(d.buf, frameLen);
+    if (chunk[i++] === END) {
+      if (d.pos === 0) d.emptyFrames++; // back-to-back ENDs (RFC 1055 sends one before each packet)
+      else {
+        d.frames++;
+        const frameLen = d.pos;
+        d.pos = 0;
+        d.onFrame(d.buf, frameLen);
+      }
+    } else if (i < end && (chunk[i] === ESC_END || chunk[i] === ESC_ESC) && d.pos < d.mtu) {
+      // An ESC whose good second octet is in this chunk, with room: decoded here, a pass fewer.
+      d.buf[d.pos++] = chunk[i++] === ESC_END ? END : ESC;
+    } else {
+      d.state = ESCAPED; // slipRare: across chunks, a bad escape, or no room
     }
   }
 }
