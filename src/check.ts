@@ -5,14 +5,15 @@
  *
  * Why so strict: a non-integer length once made the TCP output loop send half-octet segments
  * forever, and an unchecked (off, len) read or sent octets the application never wrote.
- * `Number.isInteger` is missing on Espruino, hence the floor test.
+ * `Number.isInteger` is missing on Espruino, hence `x % 1 === 0` (true only for a finite
+ * integer; no built-in looked up, which on Espruino means a walk over every global first).
  */
 import { StackError, EINVAL } from './errno.js';
 import { isBroadcastOrMulticast, isMartian, formatAddr } from './wire/ipv4.js';
 
 /** True for a finite integer number. */
 export function isInt(x: unknown): boolean {
-  return typeof x === 'number' && x === Math.floor(x) && x - x === 0;
+  return typeof x === 'number' && x % 1 === 0;
 }
 
 /**
@@ -40,8 +41,10 @@ export function range(what: string, buf: Uint8Array, off: number, len: number): 
   if (buf === null || typeof buf !== 'object' || typeof buf.byteLength !== 'number' || buf.length !== buf.byteLength) {
     throw new StackError(EINVAL, what + ': data must be a Uint8Array');
   }
-  intIn(what, 'offset', off, 0, buf.length, EINVAL);
-  intIn(what, 'length', len, 0, buf.length - off, EINVAL);
+  // intIn's checks, written out: this runs on every read and write.
+  const n = buf.length;
+  if (!isInt(off) || off < 0 || off > n) intIn(what, 'offset', off, 0, n, EINVAL);
+  if (!isInt(len) || len < 0 || len > n - off) intIn(what, 'length', len, 0, n - off, EINVAL);
 }
 
 /**

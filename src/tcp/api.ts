@@ -49,7 +49,8 @@ function optHandler(what: string, handler: TcpHandler | undefined): void {
 
 /** A handle the application holds, or a StackError (EBADF). */
 function owned(t: Tcb, conn: number, what: string): number {
-  if (!(conn >= 0 && conn < t.n && conn === Math.floor(conn)) || !(t.v[conn * W32 + FL] & F_APP) || (t.v[conn * W32 + FL] & F_APP_CLOSED)) {
+  // (conn | 0) === conn: an integer (no Math.floor: on Espruino a built-in is found only after a walk over every global).
+  if (!(conn >= 0 && conn < t.n && (conn | 0) === conn) || !(t.v[conn * W32 + FL] & F_APP) || (t.v[conn * W32 + FL] & F_APP_CLOSED)) {
     throw new E.StackError(E.EBADF, what + ': ' + String(conn) + ' is not an open connection handle');
   }
   return conn;
@@ -58,7 +59,7 @@ function owned(t: Tcb, conn: number, what: string): number {
 /** The listen-table index of a listener handle, or a StackError (EBADF). */
 function listenerIndex(t: Tcb, h: number, what: string): number {
   const l = h - C.LISTENER_BASE;
-  if (!(l >= 0 && l < t.nls && l === Math.floor(l)) || t.ls[l * LS_WORDS + LS_PORT] === 0) {
+  if (!(l >= 0 && l < t.nls && (l | 0) === l) || t.ls[l * LS_WORDS + LS_PORT] === 0) {
     throw new E.StackError(E.EBADF, what + ': ' + String(h) + ' is not a listener handle');
   }
   return l;
@@ -66,7 +67,7 @@ function listenerIndex(t: Tcb, h: number, what: string): number {
 
 /** A connection slot number (any slot, held or not), or a StackError (EBADF). */
 function slot(t: Tcb, i: number, what: string): number {
-  if (!(i >= 0 && i < t.n && i === Math.floor(i))) throw new E.StackError(E.EBADF, what + ': ' + String(i) + ' is not a connection handle');
+  if (!(i >= 0 && i < t.n && (i | 0) === i)) throw new E.StackError(E.EBADF, what + ': ' + String(i) + ' is not a connection handle');
   return i;
 }
 
@@ -206,7 +207,7 @@ export function tcpWrite(t: Tcb, conn: number, buf: Uint8Array, off: number, len
   const st = t.st;
   const v = t.v;
   const u8 = t.u8;
-  t.now = t.clock();
+  if (!t.inside) t.now = t.clock(); // inside input or poll, t.now is already the time
   const i = owned(t, conn, 'tcpWrite');
   if (v[i * W32 + FL] & F_SHUT_WR) throw new E.StackError(E.EPIPE, 'tcpWrite: connection ' + i + ' was shut down for writing');
   const s = st[i];
@@ -251,7 +252,7 @@ export function tcpRead(t: Tcb, conn: number, buf: Uint8Array, off: number, len:
   const st = t.st;
   const v = t.v;
   const u8 = t.u8;
-  t.now = t.clock();
+  if (!t.inside) t.now = t.clock(); // inside input or poll, t.now is already the time
   const i = owned(t, conn, 'tcpRead');
   const ring = t.rcv[i];
   if (ring.len === 0) {

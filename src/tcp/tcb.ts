@@ -259,7 +259,7 @@ export interface Tcb {
   trace: TraceRing;
   /** The HAL's clock: user calls read it, since they happen between polls. */
   clock: () => number;
-  /** Inside input or poll: the HAL polls when they return, so user calls need not wake it. */
+  /** Inside input or poll: the HAL polls when they return, so user calls need not wake it, and t.now is the time. */
   inside: boolean;
   /** The HAL's wake (src/hal.ts), or nothing. */
   wake: () => void;
