@@ -135,7 +135,7 @@ export function tcpAccept(t: Tcb, h: number): number {
   // Events that happened before accept (data, FIN) are reported now.
   if (t.rcv[i].len > 0 || (v[i * W32 + FL] & F_FIN_RCVD)) {
     u8[i * W8 + PENDING] |= P_READABLE;
-    t.pend = 1;
+    t.pend++;
   }
   return i;
 }

@@ -221,7 +221,7 @@ export function newAck(t: Tcb, i: number, ack: number): void {
   if (acked > 0) {
     ringDiscard(t.snd[i], acked);
     u8[B8 + PENDING] |= P_WRITABLE;
-    t.pend = 1;
+    t.pend++;
   }
   rttSample(t, i, ack);
   const flight = (v[B32 + SND_MAX] - v[B32 + SND_UNA]) | 0;

@@ -39,10 +39,10 @@ export function established(t: Tcb, i: number): void {
     v[B32 + ORDER] = t.acceptOrder++;
     const l = v[B32 + LISTENER];
     if (l >= 0) ls[l * LS_WORDS + LS_PENDING]++;
-    t.pend = 1;
+    t.pend++;
   } else {
     u8[B8 + PENDING] |= P_CONNECTED;
-    t.pend = 1;
+    t.pend++;
   }
 }
 
@@ -65,9 +65,10 @@ export function flush(t: Tcb): void {
   // (most flushes, and a pass over the table is costly on an interpreter).
   if (t.flushing || t.pend === 0) return;
   t.flushing = true;
-  // Inside a batch, ACKs held back may still wait for endBatch (input.ts), which flushes last.
-  if (!t.batching) t.pend = 0;
+  t.pend = 0;
   for (let round = 0; round < 4; round++) {
+    // Another round only for what this one's handlers raised (t.pend grows when they do).
+    const mark = t.pend;
     let any = false;
     for (let i = 0; i < t.n; i++) {
       const p = u8[i * W8 + PENDING];
@@ -83,18 +84,19 @@ export function flush(t: Tcb): void {
       if ((p & P_CLOSED) && held(t, i)) h(i, C.EV_CLOSED, u8[i * W8 + REASON]);
     }
     for (let l = 0; l < t.nls; l++) {
-      if (ls[l * LS_WORDS + LS_PORT] !== 0 && acceptable(t, l) >= 0) {
+      // LS_PENDING counts the listener's accept queue: acceptable's pass only when it is not empty.
+      if (ls[l * LS_WORDS + LS_PORT] !== 0 && ls[l * LS_WORDS + LS_PENDING] > 0 && acceptable(t, l) >= 0) {
         // Level-triggered: told once per processing round while something waits.
         if (round === 0) {
           any = true;
           // Told again at the next flush while it waits: keep that flush from being skipped.
-          t.pend = 1;
+          t.pend++;
           const h = t.lsHandler[l] !== noHandler ? t.lsHandler[l] : t.handler;
           h(C.LISTENER_BASE + l, C.EV_ACCEPTABLE, 0);
         }
       }
     }
-    if (!any) break;
+    if (!any || t.pend === mark) break;
   }
   t.flushing = false;
 }

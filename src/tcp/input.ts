@@ -469,16 +469,18 @@ export function endBatch(t: Tcb): void {
   const st = t.st;
   const v = t.v;
   t.batching = false;
-  // Nothing held back and no event (most chunks): no pass over the table.
-  if (t.pend === 0) return;
-  for (let i = 0; i < t.n; i++) {
-    if (!(v[i * W32 + FL] & F_ACK_DEFERRED)) continue;
-    v[i * W32 + FL] &= ~F_ACK_DEFERRED;
-    const s = st[i];
-    t.why = t.u8[i * W8 + ACK_WHY];
-    t.u8[i * W8 + ACK_WHY] = 0;
-    if (s !== C.CLOSED && s !== C.LISTEN && s !== C.SYN_SENT) sendAck(t, i);
-    t.why = 0;
+  // No ACK held back (most chunks): no pass over the table.
+  if (t.held !== 0) {
+    t.held = 0;
+    for (let i = 0; i < t.n; i++) {
+      if (!(v[i * W32 + FL] & F_ACK_DEFERRED)) continue;
+      v[i * W32 + FL] &= ~F_ACK_DEFERRED;
+      const s = st[i];
+      t.why = t.u8[i * W8 + ACK_WHY];
+      t.u8[i * W8 + ACK_WHY] = 0;
+      if (s !== C.CLOSED && s !== C.LISTEN && s !== C.SYN_SENT) sendAck(t, i);
+      t.why = 0;
+    }
   }
-  flush(t);
+  if (t.pend !== 0) flush(t);
 }

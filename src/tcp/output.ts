@@ -214,7 +214,7 @@ export function sendAck(t: Tcb, i: number): void {
   const B32 = i * W32;
   if (t.batching) {
     v[B32 + FL] |= F_ACK_DEFERRED;
-    t.pend = 1;
+    t.held = 1;
     // The reason of the first ACK owed travels with it (a TIME-WAIT re-ACK, a challenge ACK),
     // or the trace would call it a plain ACK when the batch ends.
     if (t.u8[i * W8 + ACK_WHY] === 0) t.u8[i * W8 + ACK_WHY] = t.why !== 0 ? t.why : ev.WHY_ACK;

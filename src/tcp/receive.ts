@@ -49,7 +49,7 @@ export function finArrived(t: Tcb, i: number): void {
   v[B32 + RCV_NXT] = (v[B32 + RCV_NXT] + 1) | 0;
   v[B32 + FL] |= F_FIN_RCVD | F_ACK_NOW;
   u8[B8 + PENDING] |= P_READABLE;
-  t.pend = 1;
+  t.pend++;
   const s = st[i];
   if (s === C.ESTABLISHED || s === C.SYN_RECEIVED) {
     transition(t, i, s, C.CLOSE_WAIT, ev.CAUSE_RCV_FIN);
@@ -123,7 +123,7 @@ export function textArrived(t: Tcb, i: number, buf: Uint8Array, dataOff: number)
   v[B32 + RCV_NXT] = nxt;
   if (got > 0) {
     u8[B8 + PENDING] |= P_READABLE;
-    t.pend = 1;
+    t.pend++;
   }
   scheduleAck(t, i);
   // A FIN that arrived out of order counts now that everything before it is here.

@@ -76,7 +76,7 @@ export function closeSlot(t: Tcb, i: number, reason: number, error: number, caus
     u8[B8 + ERROR] = error;
     u8[B8 + REASON] = reason;
     u8[B8 + PENDING] |= P_CLOSED;
-    t.pend = 1;
+    t.pend++;
     tm[B64 + T_RTX] = OFF;
     tm[B64 + T_ACK] = OFF;
     tm[B64 + T_2] = OFF;

@@ -238,11 +238,12 @@ export interface Tcb {
    */
   due: number;
   /**
-   * 1 when the end of processing may have work: an event bit set or a listener's queue told
-   * (flush, events.ts), or an ACK held back (endBatch, input.ts). Both skip their pass over
-   * the table while it is 0.
+   * Counts the events raised (an event bit set, a listener's queue told) since flush
+   * (events.ts) last began: 0 means nothing to deliver, and flush skips its pass over the table.
    */
   pend: number;
+  /** 1 when a bare ACK is held back for the end of the batch (endBatch, input.ts), which skips its pass while 0. */
+  held: number;
   /** The next ephemeral port to try. */
   ephemeral: number;
   /** Counter giving each connection its place in the accept queue. */
@@ -319,6 +320,7 @@ export function createTcb(cfg: Config, ip: Net, k0: number, k1: number, clock: (
     flushing: false,
     due: 0,
     pend: 0,
+    held: 0,
     ephemeral: 49152 + ((k0 >>> 0) % 16384),
     acceptOrder: 0,
     handler: noHandler,
