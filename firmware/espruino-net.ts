@@ -1,6 +1,6 @@
 /**
  * Espruino entry point of the net variant (bundled into dist/espruino-net.js by build.mjs,
- * profile `wifi-net` of firmware/profiles.mjs): the stack on Serial1 at 115200 baud as in
+ * profile `pico-net` of firmware/profiles.mjs): the stack on Serial1 at 115200 baud as in
  * firmware/espruino.ts, slipstack installed under Espruino's own `net` and `http` through the
  * NetworkJS driver (firmware/networkjs.ts), and the demo's services written with those stock
  * modules, as any Espruino example would be:

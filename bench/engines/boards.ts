@@ -49,7 +49,7 @@ export const BOARD_BUNDLES: BoardBundle[] = [
   // The puck profile on the Puck's own layout (2,630 JsVars): about 480 free after boot.
   { name: 'espruino-puck', engine: 'espruino', bundle: 'dist/espruino-puck.js', build: 'puck', testLayout: 2630 },
   { name: 'espruino-wifi', engine: 'espruino', bundle: 'dist/espruino-wifi.js', build: 'wifi', testLayout: 8190 },
-  { name: 'espruino-net', engine: 'espruino', bundle: 'dist/espruino-net.js', build: 'wifi-net', testLayout: 8190, app: 'net' },
+  { name: 'espruino-net', engine: 'espruino', bundle: 'dist/espruino-net.js', build: 'pico-net', testLayout: 5100, app: 'net' },
   { name: 'kaluma', engine: 'jerry', bundle: 'dist/kaluma.js', build: 'kaluma' },
 ];
 
@@ -72,13 +72,13 @@ export interface Budget {
 /**
  * The budgets the engine tests enforce: ratchets at today's measured figures (lower them as
  * the bundles shrink). Issue 11's goals: espruino-pico on 5,100 at most 2,500 used (met: the
- * row below is inside it); espruino-puck on 2,630 at least 800 free (not yet: about 475,
+ * row below is inside it); espruino-puck on 2,630 at least 800 free (not yet: 485,
  * enough to answer everything there); kaluma a peak of at most 56 KB while loading and
  * booting (not yet).
  */
 export const BUDGETS: Budget[] = [
-  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2480, pings: 1000 },
-  { bundle: 'espruino-puck', layout: 2630, minFree: 450, pings: 1000 },
-  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3190, pings: 1000 },
+  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2460, pings: 1000 },
+  { bundle: 'espruino-puck', layout: 2630, minFree: 470, pings: 1000 },
+  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3170, pings: 1000 },
   { bundle: 'kaluma', maxPeak: 85000 },
 ];
