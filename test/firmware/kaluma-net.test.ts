@@ -43,7 +43,8 @@ const BOOT_PEAK_BUDGET = 121000;
  * JerryScript collects after about heap/32 of allocation (../shared/engines/README.md: 5,760
  * octets on this heap), so where a request's peak falls against that cycle moves the peak by
  * up to one interval when unrelated code changes (measured: 138,136 and 143,816 for the same
- * driver on two builds of the stack). The budget and the flatness check allow one interval.
+ * driver on two builds of the stack), and between the 20- and the 200-request runs of one
+ * build. The budget and the flatness check allow one interval.
  */
 const GC_INTERVAL = 5760;
 /** Most heap octets the board may peak at over the requests (with the in-engine peer); 143,816 measured. */
@@ -242,7 +243,9 @@ describe.skipIf(reason !== null)('kaluma-net (Kaluma 1.2.1 net and http over the
     console.log('kaluma-net: heap peak over 20 requests ' + p20 + ', over 200 ' + p200 + ' octets (plain kaluma.js over 20 of its own: ' +
       mPlain.mem!.peakAllocated + '); ' + (b.wall / 200).toFixed(1) + ' ms of wall time per GET (board and peer interpreted under qemu)');
     expect(p200).toBeLessThanOrEqual(REQUEST_PEAK_BUDGET);
-    // Flat: 180 more requests leaking even 16 octets each would pass half a collection interval.
-    expect(p200).toBeLessThanOrEqual(p20 + GC_INTERVAL / 2);
+    // Flat: the two peaks may fall on different phases of the collection cycle (measured on one
+    // build: 138,864 after 20, 143,808 after 200), so one interval is allowed; 180 more
+    // requests leaking 32 octets each would pass it.
+    expect(p200).toBeLessThanOrEqual(p20 + GC_INTERVAL);
   });
 });
