@@ -35,6 +35,7 @@ import type { Layout } from './engines/locate.js';
 import { EspruinoSession } from './engines/espruino.js';
 import { EspruinoMeasure, payload } from './engines/espruino-measure.js';
 import { jerryRun } from './engines/jerry.js';
+import { kalumaModulesDir, kalumaScript } from './engines/kaluma-modules.js';
 import { tagged } from './engines/run.js';
 import type { PluginLog } from './engines/run.js';
 import { nodePeer } from './engines/peer-node.js';
@@ -421,6 +422,32 @@ async function jerryInstructions(bundle: string, which: 'jerry-kaluma' | 'jerry-
   return { f: figures(labels, r), log: r };
 }
 
+/**
+ * A Kaluma net bundle: its heap while loading and booting after Kaluma 1.2.1's own modules, and
+ * the modules' share (their peak alone). Its requests are measured by its functional test.
+ */
+async function benchKalumaNet(b: KalumaBundle): Promise<Record<string, unknown>> {
+  const path = join(REPO, b.bundle);
+  const size = sizes(path);
+  console.log('== ' + b.name + ': ' + b.bundle + ', ' + k(size.raw) + ' octets raw, ' + k(size.gzip) + ' gzip; JerryScript under qemu-i386');
+  const dir = kalumaModulesDir();
+  if (dir === null || jerryPath('jerry-kaluma') === null) {
+    console.log('  not measured: Kaluma 1.2.1\'s modules or jerry-kaluma missing');
+    return { size };
+  }
+  const kaluma = kalumaScript(dir);
+  const boot = await jerryRun({ which: 'jerry-kaluma', bundle: path, before: [kaluma], code: '', memStats: true });
+  const mods = await jerryRun({ which: 'jerry-kaluma', bundle: null, before: [kaluma], code: 'require("http"); require("uart");', memStats: true });
+  if (boot.failed || boot.mem === null || mods.mem === null) {
+    console.log('  boot failed' + (boot.oom ? ': OUT OF MEMORY' : '') + ': ' + (boot.stdout + boot.stderr).slice(-400));
+    return { size, boot: boot.oom ? 'out of memory' : 'failed' };
+  }
+  console.log('jerry-kaluma, heap (--mem-stats, of 184,312 octets), Kaluma 1.2.1\'s events, stream, net, http and uart loaded first:');
+  console.log('  peak while loading and booting ' + k(boot.mem.peakAllocated) + ' (Kaluma\'s modules alone ' + k(mods.mem.peakAllocated) +
+    '); requests: test/firmware/kaluma-net.test.ts');
+  return { size, bootPeak: boot.mem.peakAllocated, modulesPeak: mods.mem.peakAllocated };
+}
+
 async function benchKaluma(b: KalumaBundle): Promise<Record<string, unknown>> {
   const path = join(REPO, b.bundle);
   const size = sizes(path);
@@ -529,7 +556,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { pings: PINGS, quick: QUICK };
   for (const b of BOARD_BUNDLES) {
     if (ONLY !== undefined && b.name !== ONLY) continue;
-    out[b.name] = b.engine === 'espruino' ? await benchEspruino(b) : await benchKaluma(b);
+    out[b.name] = b.engine === 'espruino' ? await benchEspruino(b) : b.app === 'net' ? await benchKalumaNet(b) : await benchKaluma(b);
   }
   console.log('(' + ((performance.now() - t0) / 1000).toFixed(0) + ' s)');
   console.log(JSON.stringify(out));

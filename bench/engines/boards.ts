@@ -39,6 +39,12 @@ export interface KalumaBundle {
   engine: 'jerry';
   bundle: string;
   build: string;
+  /**
+   * 'net': Kaluma's own `net` and `http` over the `__netdev` driver, loaded after Kaluma
+   * 1.2.1's modules (bench/engines/kaluma-modules.ts); bench:board reports its heap, and its
+   * functional test is test/firmware/kaluma-net.test.ts.
+   */
+  app?: 'demo' | 'net';
 }
 
 export type BoardBundle = EspruinoBundle | KalumaBundle;
@@ -51,6 +57,7 @@ export const BOARD_BUNDLES: BoardBundle[] = [
   { name: 'espruino-wifi', engine: 'espruino', bundle: 'dist/espruino-wifi.js', build: 'wifi', testLayout: 8190 },
   { name: 'espruino-net', engine: 'espruino', bundle: 'dist/espruino-net.js', build: 'pico-net', testLayout: 5100, app: 'net' },
   { name: 'kaluma', engine: 'jerry', bundle: 'dist/kaluma.js', build: 'kaluma' },
+  { name: 'kaluma-net', engine: 'jerry', bundle: 'dist/kaluma-net.js', build: 'kaluma-net', app: 'net' },
 ];
 
 /** One memory budget (issue 11, "Goals"). */

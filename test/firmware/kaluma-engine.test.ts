@@ -71,7 +71,7 @@ function build(name: string): void {
   execFileSync(process.execPath, ['build.mjs', '--quiet', '--only=' + name], { cwd: REPO, stdio: 'pipe' });
 }
 
-const kalumaBundles = BOARD_BUNDLES.filter((b): b is KalumaBundle => b.engine === 'jerry');
+const kalumaBundles = BOARD_BUNDLES.filter((b): b is KalumaBundle => b.engine === 'jerry' && b.app !== 'net');
 const reason = engineSkipReason({ jerry: 'jerry-kaluma' });
 requireEnginesUnderCi(reason);
 if (reason !== null) console.warn('skipping the Kaluma bundles on real JerryScript: ' + reason);
