@@ -6,8 +6,9 @@
  *
  * Contract: `createPollTimer(now)` at start-up; `attach(stack)` once the stack exists (again
  * after a re-`start`, harmlessly); `pollAndArm()` from the HAL's data handler after a chunk
- * that ends a frame; `wake()` is the HAL's `wake`: it polls at the next turn of the event
- * loop, once however many calls asked for it, never from inside the call. Espruino quirk:
+ * that completed a frame (the receiver says so); `wake()` is the HAL's `wake`: it polls at
+ * the next turn of the event loop, once however many calls asked for it, never from inside
+ * the call. Espruino quirk:
  * `clearTimeout()` without an id clears EVERY timer, so only a real id is ever cleared.
  */
 

@@ -185,7 +185,7 @@ describe('createEspruinoHal', () => {
     expect(got).toEqual([[0xc0, 0x01, 0xff], [0x02]]);
     expect(polls).toEqual([0, 10]);
 
-    // A chunk that ends a frame re-arms: still one timer.
+    // A chunk that completes a frame re-arms: still one timer.
     deadline = 200;
     clock.now = 20;
     serial.handlers[0]('\x03\xc0');
