@@ -24,8 +24,8 @@
  * (tcpAbort), which frees the slot at once. The deadlines are one Float64Array entry per
  * slot, checked by the app's `poll`, which wraps the stack's (netPoll): hand the returned app,
  * not the stack, to the HAL (`hal.start(app)`) or the simulation. A deadline is set at the first
- * poll after the event that starts it (the HAL polls right after every chunk that completes a frame),
- * so the app needs no clock of its own.
+ * poll after the event that starts it (the HAL polls right after every chunk that completes a
+ * frame), so the app needs no clock of its own.
  */
 import type { Net } from '../src/net.js';
 import { netPoll } from '../src/net.js';

@@ -7,10 +7,10 @@
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
  *   polls the stack once after each chunk that completed a frame (the receiver says so), and
- *   keeps exactly one timer (or none) armed for the deadline that `poll` returned. Calling it again (from `onInit` after
- *   a `save()`) re-opens the port without adding a second listener or timer. `wake()` (the
- *   stack calls it after a user call from the application's own timers) polls at the next
- *   turn.
+ *   keeps exactly one timer (or none) armed for the deadline that `poll` returned. Calling it
+ *   again (from `onInit` after a `save()`) re-opens the port without adding a second listener
+ *   or timer. `wake()` (the stack calls it after a user call from the application's own
+ *   timers) polls at the next turn.
  * - `write` hands the frame to `serial.write` as a view of the caller's bytes; Espruino's
  *   UART copies it into its transmit buffer before returning.
  *

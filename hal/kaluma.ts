@@ -7,9 +7,9 @@
  *   `new (require('uart').UART)(0, { baudrate })`, installs the native copy, returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
  * - `start(stack)` feeds every received chunk to the receiver, polls the stack once after
- *   each chunk that completed a frame (the receiver says so), and keeps exactly one timer (or none) armed for the
- *   deadline `poll` returned; `wake()` (the stack calls it after a user call made outside
- *   those) polls at the next turn.
+ *   each chunk that completed a frame (the receiver says so), and keeps exactly one timer (or
+ *   none) armed for the deadline `poll` returned; `wake()` (the stack calls it after a user
+ *   call made outside those) polls at the next turn.
  * - `write` sends a standalone copy of the frame. Kaluma bug (1.2.1; hal/kaluma-env.d.ts): `write(u8)`
  *   sends the whole underlying ArrayBuffer, ignoring byteOffset and byteLength, so a view
  *   into the stack's transmit buffer would put the whole buffer on the line.

@@ -21,9 +21,8 @@
  * - The HAL polls the stack after every chunk for which the receiver returned true (a chunk
  *   that only fills the decoder can change no timer, so a board HAL skips that poll, its most
  *   expensive part) and whenever the deadline that `poll` returned comes. A user call made
- *   outside both (from the application's own timer,
- *   say) can set an earlier deadline, such as the retransmission timer of the data it
- *   wrote; the stack then calls `wake()`, and the HAL polls again soon, from its own event
+ *   outside both (from the application's own timer, say) can set an earlier deadline, such as
+ *   the retransmission timer of the data it wrote; the stack then calls `wake()`, and the HAL polls again soon, from its own event
  *   loop, never from inside `wake`. Without it, a lost segment written that way would wait
  *   for the next byte from the line, which may never come.
  */

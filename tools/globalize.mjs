@@ -188,10 +188,10 @@ export function globalize(code, prefix) {
   const start = fn.body.getStart(sf) + 1;
   const end = fn.body.end - 1;
   const inRemoved = (e) => consts.removals.some((r) => e[0] >= r[0] && e[1] <= r[1]);
-  edits.splice(0, edits.length, ...edits.filter((e) => !inRemoved(e)), ...consts.removals);
-  edits.sort((a, b) => b[0] - a[0]);
+  const all = edits.filter((e) => !inRemoved(e)).concat(consts.removals);
+  all.sort((a, b) => b[0] - a[0]);
   let out = code;
-  for (const [s, e, text] of edits) out = out.slice(0, s) + text + out.slice(e);
+  for (const [s, e, text] of all) out = out.slice(0, s) + text + out.slice(e);
   const grown = out.length - code.length;
   return out.slice(start, end + grown).trim() + '\n';
 }

@@ -482,5 +482,6 @@ export function endBatch(t: Tcb): void {
       t.why = 0;
     }
   }
+  // flush checks this too; here it also saves the call, which an interpreter pays for per chunk.
   if (t.pend !== 0) flush(t);
 }

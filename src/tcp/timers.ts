@@ -237,8 +237,9 @@ export function poll(t: Tcb, now: number): number {
   // The application's handlers run in flush and may start timers (a write on EV_WRITABLE):
   // the deadline is read only after them.
   flush(t);
-  t.due = nextDeadline(t);
-  return t.due;
+  const next = nextDeadline(t);
+  t.due = next;
+  return next;
 }
 
 /** The earliest timer set in any slot (Infinity if none). */
