@@ -48,6 +48,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
 import { globalize } from './tools/globalize.mjs';
+import { release } from './tools/release.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -311,7 +312,8 @@ async function shrink(text, target, topLevel) {
   });
   // Espruino: the functions at the top level, their names prefixed (tools/globalize.mjs): a
   // function defined inside the wrapper costs a JsVar more for its link to the wrapper's scope.
-  const code = topLevel ? globalize(r.code, '$') : r.code;
+  // Then those only the boot calls are deleted once it is over (tools/release.mjs).
+  const code = topLevel ? release(globalize(r.code, '$')).code : r.code;
   await esbuild.transform(code, { target, supported: BOARD_SUPPORTED, logLevel: 'silent' });
   const tmp = join(DIST, `check.${process.pid}.tmp.js`);
   mkdirSync(DIST, { recursive: true });

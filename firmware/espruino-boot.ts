@@ -4,10 +4,11 @@
  * HAL on Serial1 at 115200 baud, the stack and the firmware's services once, and (re)start
  * the HAL with what the services want polled.
  *
- * Contract: `bootEspruino(start, what)` defines the global `onInit` (Espruino calls only a
- * GLOBAL one, at power-on after `save()`) and calls it once now. `start(net, hal)` runs once,
- * on the first call, and returns the Pollable the HAL drives (the stack's poll, or an app
- * wrapping it); `what` ends the boot line. With the NETSTAT switch, `netstat()` is defined.
+ * Contract: `bootEspruino(start, what)` builds the HAL, the stack and the services once,
+ * defines the global `onInit` (Espruino calls only a GLOBAL one, at power-on after `save()`),
+ * which moves the console and (re)starts the HAL, and calls it once now. `start(net, hal)`
+ * returns the Pollable the HAL drives (the stack's poll, or an app wrapping it); `what` ends
+ * the boot line. With the NETSTAT switch, `netstat()` is defined.
  */
 import { createNet, netRam } from '../src/net.js';
 import type { Net } from '../src/net.js';
@@ -27,23 +28,24 @@ function moveConsole(): void {
   else if (typeof LoopbackA !== 'undefined' && LoopbackA) LoopbackA.setConsole(true);
 }
 
-/** Define the global onInit that builds everything once and (re)starts the HAL; run it now. */
+/**
+ * Build the HAL, the stack and the services now; define the global onInit that (re)starts the
+ * HAL, and run it. Everything is built here, at the top of the boot, not inside onInit: the
+ * functions only this boot calls are then called by nothing afterwards, and the build deletes
+ * them once the boot is over (tools/release.mjs: JsVars back for the user).
+ */
 export function bootEspruino(start: (n: Net, hal: EspruinoHal) => Pollable, what: string): void {
-  let hal: EspruinoHal | null = null;
-  let polled: Pollable | null = null;
+  const hal = createEspruinoHal(Serial1, BAUD);
+  const n = createNet(CONFIG, hal);
+  const polled = start(n, hal);
+  if (NETSTAT) installConsole(n, hal.now);
   function onInit(): void {
     moveConsole();
-    if (hal === null || polled === null) {
-      hal = createEspruinoHal(Serial1, BAUD);
-      const n = createNet(CONFIG, hal);
-      polled = start(n, hal);
-      if (NETSTAT) installConsole(n, hal.now);
-      console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE + what);
-    }
     hal.start(polled);
   }
   // `globalThis` exists from Espruino 2v22, `global` on every version.
   const root = (typeof globalThis !== 'undefined' ? globalThis : global) as unknown as { onInit: () => void };
   root.onInit = onInit;
   onInit();
+  console.log('slipstack: ' + CONFIG.addr + ' up, ' + netRam(n) + ' bytes of stack RAM, profile ' + PROFILE + what);
 }

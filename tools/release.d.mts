@@ -1,0 +1,7 @@
+/** Types for tools/release.mjs (plain JavaScript, run by build.mjs and imported by tests). */
+
+/**
+ * The script with a `delete NAME;` appended for every top-level function that only its
+ * top-level code (directly or through other such functions) calls, and those names.
+ */
+export function release(code: string): { code: string; names: string[] };
