@@ -10,8 +10,8 @@
  * Ping replies need nothing: the stack answers them. There is no UDP echo (the driver maps
  * `dgram` too; a user can add one).
  *
- * Everything here runs once, in `onInit` (which Espruino also calls at power-on after
- * `save()`); the per-connection objects are Espruino's own (`net` allocates them), so this
+ * Everything here runs once, at boot (firmware/espruino-boot.ts; `onInit`, which Espruino
+ * also calls at power-on after `save()`, only restarts the HAL); the per-connection objects are Espruino's own (`net` allocates them), so this
  * firmware is not zero-allocation above the driver (networkjs.ts says where it ends).
  */
 import type { Net } from '../src/net.js';
