@@ -24,6 +24,8 @@
  *   the queue (or are dropped and counted once it is full); a chunk the broken port may have
  *   written only in part is sent again whole after the reopen (SLIP's leading END resyncs
  *   the receiver, RFC 1055).
+ * - Reading never waits on writing: while a write waits for room in the port, what arrives
+ *   is still read (`keepReading`, around a flaw of serialport's poller).
  * - `now()` is whole milliseconds of `performance.now()` (monotonic; integral so V8 does not
  *   box it); `random32()` comes from the operating system's CSPRNG (node:crypto), which the
  *   ISN secret of RFC 6528 needs.
@@ -173,9 +175,48 @@ async function openWithSerialport(path: string, baud: number): Promise<PortLike>
     const port = new mod.SerialPort({ path: path, baudRate: baud, autoOpen: false, lock: true });
     port.open(function (err) {
       if (err) reject(err);
-      else resolve(port as unknown as PortLike);
+      else {
+        keepReading(port);
+        resolve(port as unknown as PortLike);
+      }
     });
   });
+}
+
+/** The part of @serialport/bindings-cpp's Poller (Linux, macOS) that keepReading wraps. */
+interface PollerLike {
+  poll(flags?: number): void;
+  listenerCount(event: string): number;
+}
+
+/** The poller's event flags (libuv's UV_READABLE, UV_WRITABLE, UV_DISCONNECT). */
+const POLL_READABLE = 1;
+const POLL_WRITABLE = 2;
+const POLL_DISCONNECT = 4;
+
+/**
+ * Keep the port read while a write waits for room. @serialport/bindings-cpp (13.0) watches
+ * the port's one descriptor with one libuv poll, and each request for an event restarts that
+ * poll with only the event just asked for (src/poller.cpp, Poller::poll): a write that meets
+ * a full port (EAGAIN) and waits for 'writable' stops the reading until the port takes more.
+ * A peer that does not read while its own write to us blocks (socat between two ptys, whose
+ * writes block) then never takes what we wait to write, and the line stops both ways for
+ * good: seen under load in test/interop/synflood.test.ts, reproduced by
+ * test/hal/serialport.test.ts. Each request made here asks for every event someone is still
+ * waiting on. Where the binding has no such poller (Windows, another version), nothing changes.
+ */
+export function keepReading(port: unknown): void {
+  const binding = (port as { port?: { poller?: unknown } } | null)?.port;
+  const poller = binding?.poller as PollerLike | undefined;
+  if (!poller || typeof poller.poll !== 'function' || typeof poller.listenerCount !== 'function') return;
+  const poll = poller.poll;
+  poller.poll = function (flags?: number): void {
+    let f = flags ?? 0;
+    if (poller.listenerCount('readable') > 0) f |= POLL_READABLE;
+    if (poller.listenerCount('writable') > 0) f |= POLL_WRITABLE;
+    if (poller.listenerCount('disconnect') > 0) f |= POLL_DISCONNECT;
+    poll.call(poller, f);
+  };
 }
 
 function noop(): void {}

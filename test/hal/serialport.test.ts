@@ -1,12 +1,14 @@
 /**
  * hal/serialport.ts: two stacks on the two ends of a socat pseudo-terminal pair (ping, UDP
- * echo, 100 KB over TCP byte-exact), the transmit queue under partial writes and
+ * echo, 100 KB over TCP byte-exact), reading that goes on while a write waits for the port
+ * (a peer that writes everything before it reads), the transmit queue under partial writes and
  * backpressure (a fake port, and serialport's real stream on its mock binding), the port
  * closing and coming back, and the one-line open errors.
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { SerialPortMock, SerialPort } from 'serialport';
 import { openSerialHal, describeOpenError, SerialOpenError } from '../../hal/serialport.js';
 import type { PortLike, SerialHal } from '../../hal/serialport.js';
@@ -142,6 +144,61 @@ describe.runIf(hasSocat || process.env.CI === 'true')('serialport HAL over a soc
     expect(board.drops.reduce((a, b) => a + b, 0)).toBe(0);
     expect(hostHal.stats.txDropped).toBe(0);
   });
+
+  it('keeps reading while a write waits for the port, so a peer that writes before it reads cannot lock the line', async () => {
+    // The peer on end b writes all of its data (blocking writes) before it reads any of ours,
+    // and we write ours at the same time: neither fits in the ptys' buffers. If our reading
+    // stopped while a write waits for room (serialport's poller did that: keepReading in
+    // hal/serialport.ts), socat would block writing to us, stop taking what we write, and
+    // both sides would wait for ever.
+    const N = 512 * 1024;
+    const pair = await ptyPair('duplex');
+    cleanups.push(() => pair.stop());
+    const hal = await openSerialHal(pair.a, 115200, { reopenMs: 100 });
+    cleanups.push(() => hal.close());
+    const mine = new Uint8Array(N);
+    for (let i = 0; i < N; i++) mine[i] = (i * 31 + (i >> 9)) & 0xff;
+    const theirs = createHash('sha256');
+    let got = 0;
+    hal.setReceiver((buf, off, len) => {
+      theirs.update(buf.subarray(off, off + len));
+      got += len;
+    });
+    const peer = spawn('python3', ['-c', [
+      'import os, sys, hashlib',
+      'fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)',
+      'n = int(sys.argv[2])',
+      'data = bytes((i * 7 + (i >> 8)) & 0xff for i in range(n))',
+      'off = 0',
+      'while off < n: off += os.write(fd, data[off:off + 65536])',
+      'h = hashlib.sha256(); k = 0',
+      'while k < n:',
+      '    d = os.read(fd, 65536); h.update(d); k += len(d)',
+      'print(k, h.hexdigest(), flush=True)',
+    ].join('\n'), pair.b, String(N)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(async () => { peer.kill('SIGKILL'); });
+    let peerOut = '';
+    peer.stdout.on('data', (d: Buffer) => { peerOut += d.toString(); });
+    peer.stderr.on('data', (d: Buffer) => { peerOut += d.toString(); });
+    // Ours goes out in 1 KB writes, as fast as the queue takes them.
+    let sent = 0;
+    const end = Date.now() + 30000;
+    while (sent < N) {
+      if (Date.now() > end) throw new Error('the line locked: ' + sent + ' of ours queued, ' + got + ' of theirs in, peer said: ' + peerOut);
+      while (sent < N && hal.queued() < 60 * 1024) {
+        hal.write(mine, sent, 1024);
+        sent += 1024;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await waitFor('the peer to read all of ours (' + got + ' of theirs in, peer said: ' + peerOut + ')', () => peerOut.includes('\n'), 30000);
+    await waitFor('all of theirs', () => got === N, 5000);
+    const expected = new Uint8Array(N);
+    for (let i = 0; i < N; i++) expected[i] = (i * 7 + (i >> 8)) & 0xff;
+    expect(theirs.digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(peerOut.trim()).toBe(N + ' ' + createHash('sha256').update(mine).digest('hex'));
+    expect(hal.stats.txDropped).toBe(0);
+  }, 60_000);
 
   it('keeps the stack running while the line is gone, and traffic resumes on the same paths after socat restarts', async () => {
     const statuses: string[] = [];

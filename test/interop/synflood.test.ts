@@ -102,7 +102,9 @@ describe('Linux hping3 SYN flood during a 1 MB transfer (root, network namespace
     // Bounded (20 s), so that a stuck exchange fails here with the table, not as a test timeout.
     const mid = await lab.run(['sh', '-c', 'nc -N ' + STACK_ADDR + ' 7 < ' + join(lab.dir, 'mid.bin') + ' | sha256sum'], 20_000);
     expect(floodRunningAtMid).toBe(true);
-    expect(mid.out, 'the mid-flood client (exit ' + mid.code + mid.err + '): ' + tableSummary(stack)).toContain(sha256(midData));
+    // On failure, the line's state too: a stopped line shows as octets queued that never leave.
+    const line = (): string => 'queued ' + lab!.hal.queued() + ', ' + JSON.stringify(lab!.hal.stats);
+    expect(mid.out, 'the mid-flood client (exit ' + mid.code + mid.err + '): ' + tableSummary(stack) + '; line: ' + line()).toContain(sha256(midData));
     const f = await flood.exited;
     const c = await client.exited;
     sampling = false;
@@ -112,10 +114,13 @@ describe('Linux hping3 SYN flood during a 1 MB transfer (root, network namespace
     expect(f.err + f.out).toMatch(new RegExp(SYNS + ' packets transmitted'));
     expect(c.code, 'the client: ' + c.err + c.out).toBe(0);
     expect(c.out).toContain('received ' + MB + ' sha256 ' + sha256(data));
-    // The flood ran inside the transfer, and the stack answered it (cookies past the limit).
+    // The flood ran inside the transfer, and the stack answered it: cookies past the limit,
+    // many times over. (How many of the SYNs reach the stack depends on the machine's load:
+    // 2,365 of 5,000 in one run beside busy processes, the rest left unread in the TUN
+    // device's queue, so the bound is not a share of them.)
     expect(floodEnded).toBeGreaterThan(0);
     expect(floodEnded).toBeLessThan(clientEnded);
-    expect(stack.counters[stats.CNT_SYN_COOKIES_SENT] - cookies0).toBeGreaterThan(SYNS / 2);
+    expect(stack.counters[stats.CNT_SYN_COOKIES_SENT] - cookies0).toBeGreaterThan(10 * stack.config.tcpMaxSynRcvd);
     expect(maxSynRcvd).toBeGreaterThan(0);
     expect(maxSynRcvd).toBeLessThanOrEqual(stack.config.tcpMaxSynRcvd);
 
