@@ -28,7 +28,7 @@ import type { Config } from './config.js';
 import { createTcb, tcbRam } from './tcp/tcb.js';
 import type { Tcb } from './tcp/tcb.js';
 import { poll as tcpPoll } from './tcp/timers.js';
-import { input as tcpInput, beginBatch, endBatch } from './tcp/input.js';
+import { input as tcpInput, endBatch } from './tcp/input.js';
 import { ipCheck } from './ip.js';
 import { icmpInput, icmpErrorSend } from './icmp.js';
 import { udpInput } from './udp.js';
@@ -123,15 +123,14 @@ export function netInput(n: Net, buf: Uint8Array, off: number, len: number): boo
   const t = n.t;
   const frames = d.frames;
   c[stats.CNT_RX_OCTETS] += len;
-  // Every segment in this chunk is processed before any bare ACK goes out (MUST-59).
-  t.inside = true;
-  beginBatch(t);
+  // Every segment in this chunk is processed before any bare ACK goes out (MUST-59): the
+  // batch begins at the chunk's first frame (netFrame) and ends here. A chunk that completed
+  // no frame only filled the decoder: no batch, no ACK held, no event to tell. Most are such.
   slip.slipPush(d, buf, off, len);
-  // A chunk that completed no frame only filled the decoder: no ACK held, no event to tell,
-  // so the end of the batch (a pass over every slot) is skipped. Most chunks are such.
-  if (d.frames !== frames) endBatch(t);
-  else t.batching = false;
-  t.inside = false;
+  if (d.frames !== frames) {
+    endBatch(t);
+    t.inside = false;
+  }
   // The decoder keeps its own counts; mirror them so all drops live in one array.
   n.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
   n.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
@@ -142,13 +141,18 @@ export function netInput(n: Net, buf: Uint8Array, off: number, len: number): boo
 
 /** One decoded SLIP frame: an IPv4 datagram at buf[0, len). */
 function netFrame(n: Net, buf: Uint8Array, len: number): void {
+  const t = n.t;
+  // Inside input (user calls need not wake the HAL), in the chunk's batch (tcp/input.ts
+  // beginBatch, written out: a call per frame costs an interpreter more than two stores).
+  t.inside = true;
+  t.batching = true;
   n.counters[stats.CNT_RX_FRAMES]++;
   if (!ipCheck(n, buf, len)) return;
   const ip = n.ip;
   const broadcast = ip.dst === -1;
   const p = ip.protocol;
   if (p === ipv4.PROTO_TCP) {
-    tcpInput(n.t, buf, ip.headerLen, ip.payloadLen, ip.src, ip.dst, broadcast, n.hal.now());
+    tcpInput(t, buf, ip.headerLen, ip.payloadLen, ip.src, ip.dst, broadcast, n.hal.now());
   } else if (p === ipv4.PROTO_ICMP) {
     icmpInput(n, buf, ip.headerLen, ip.payloadLen, broadcast);
   } else if (p === ipv4.PROTO_UDP) {

@@ -145,6 +145,12 @@ export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: numb
   // so the chunk is scanned once whatever its content.
   let nextEnd = -1;
   let nextEsc = -1;
+  if (len < 3) {
+    // An octet or two inside a frame (an idle line hands them over one at a time): stored
+    // here, cheaper on Espruino than the native scans and copy below (bench:board); an END,
+    // an ESC, another state or a full buffer is left to the loop.
+    while (i < end && d.state === DATA && chunk[i] !== END && chunk[i] !== ESC && d.pos < d.mtu) d.buf[d.pos++] = chunk[i++];
+  }
   while (i < end) {
     if (d.state !== DATA) {
       i = slipRare(d, chunk, i, end);
