@@ -41,6 +41,8 @@ export type EchoReplyHandler = (srcAddr: number, ident: number, seqNo: number, d
 
 /** The stack's state. Field order matters on Espruino (a lookup walks the fields): hot ones first. */
 export interface Net {
+  /** The HAL's receiver (netInput): bytes from the line, true when they completed a frame. */
+  input: (buf: Uint8Array, off: number, len: number) => boolean;
   /** The SLIP decoder; its frame buffer holds the datagram being processed. */
   dec: slip.SlipState;
   /** The TCP connection table. */
@@ -107,61 +109,68 @@ export function createNet(cfg: Config, hal: Hal): Net {
     icmpTokens: cfg.icmpErrorBurst,
     icmpRefilledAt: now,
     cfg: cfg,
+    input: noop,
   } as unknown as Net;
   for (let i = 0; i < cfg.udpPorts; i++) n.udpHandlers.push(noop);
   n.t = createTcb(cfg, n, hal.random32(), hal.random32(), function () { return hal.now(); }, hal.wake !== undefined ? function () { hal.wake!(); } : noop);
-  // The two closures below are made once, here; the per-packet path only calls them.
-  n.dec.onFrame = function (buf: Uint8Array, len: number) { netFrame(n, buf, len); };
-  hal.setReceiver(function (buf: Uint8Array, off: number, len: number) { return netInput(n, buf, off, len); });
+  // The receiver and the decoder's onFrame are these two closures, made once, here: the
+  // per-packet work is in them, not in functions they would call, because on Espruino a call
+  // and its arguments cost about as much as a dozen statements (bench:board).
+
+  /** Bytes from the line, in any chunking; true when they completed a frame (the HAL polls then). */
+  n.input = function (buf: Uint8Array, off: number, len: number): boolean {
+    const c = n.counters;
+    const d = n.dec;
+    const t = n.t;
+    const frames = d.frames;
+    c[stats.CNT_RX_OCTETS] += len;
+    // Every segment in this chunk is processed before any bare ACK goes out (MUST-59): the
+    // batch begins at the chunk's first frame (onFrame) and ends here. A chunk that completed
+    // no frame only filled the decoder: no batch, no ACK held, no event to tell. Most are such.
+    slip.slipPush(d, buf, off, len);
+    if (d.frames !== frames) {
+      endBatch(t);
+      t.inside = false;
+    }
+    // The decoder keeps its own counts; mirror them so all drops live in one array.
+    n.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
+    n.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
+    c[stats.CNT_SLIP_HUNT_OCTETS] = d.huntBytes;
+    c[stats.CNT_SLIP_EMPTY] = d.emptyFrames;
+    return d.frames !== frames;
+  };
+
+  /** One decoded SLIP frame: an IPv4 datagram at buf[0, len). */
+  n.dec.onFrame = function (buf: Uint8Array, len: number): void {
+    const t = n.t;
+    // Inside input (user calls need not wake the HAL), in the chunk's batch (tcp/input.ts
+    // beginBatch, written out: a call per frame costs an interpreter more than two stores).
+    t.inside = true;
+    t.batching = true;
+    n.counters[stats.CNT_RX_FRAMES]++;
+    if (!ipCheck(n, buf, len)) return;
+    const ip = n.ip;
+    const broadcast = ip.dst === -1;
+    const p = ip.protocol;
+    if (p === ipv4.PROTO_TCP) {
+      tcpInput(t, buf, ip.headerLen, ip.payloadLen, ip.src, ip.dst, broadcast, n.hal.now());
+    } else if (p === ipv4.PROTO_ICMP) {
+      icmpInput(n, buf, ip.headerLen, ip.payloadLen, broadcast);
+    } else if (p === ipv4.PROTO_UDP) {
+      udpInput(n, buf, ip.headerLen, ip.payloadLen, broadcast);
+    } else {
+      n.drops[stats.DROP_IP_PROTOCOL]++;
+      // RFC 1122 §3.2.2.1: a host should send protocol unreachable for a protocol it lacks.
+      if (!broadcast) icmpErrorSend(n, buf, icmpw.DEST_UNREACH, icmpw.PROTO_UNREACH);
+    }
+  };
+  hal.setReceiver(n.input);
   return n;
 }
 
 /** Bytes from the line, in any chunking; true when they completed a frame (src/hal.ts: the HAL polls then). */
 export function netInput(n: Net, buf: Uint8Array, off: number, len: number): boolean {
-  const c = n.counters;
-  const d = n.dec;
-  const t = n.t;
-  const frames = d.frames;
-  c[stats.CNT_RX_OCTETS] += len;
-  // Every segment in this chunk is processed before any bare ACK goes out (MUST-59): the
-  // batch begins at the chunk's first frame (netFrame) and ends here. A chunk that completed
-  // no frame only filled the decoder: no batch, no ACK held, no event to tell. Most are such.
-  slip.slipPush(d, buf, off, len);
-  if (d.frames !== frames) {
-    endBatch(t);
-    t.inside = false;
-  }
-  // The decoder keeps its own counts; mirror them so all drops live in one array.
-  n.drops[stats.DROP_SLIP_ESCAPE] = d.dropEscape;
-  n.drops[stats.DROP_SLIP_OVERFLOW] = d.dropOverflow;
-  c[stats.CNT_SLIP_HUNT_OCTETS] = d.huntBytes;
-  c[stats.CNT_SLIP_EMPTY] = d.emptyFrames;
-  return d.frames !== frames;
-}
-
-/** One decoded SLIP frame: an IPv4 datagram at buf[0, len). */
-function netFrame(n: Net, buf: Uint8Array, len: number): void {
-  const t = n.t;
-  // Inside input (user calls need not wake the HAL), in the chunk's batch (tcp/input.ts
-  // beginBatch, written out: a call per frame costs an interpreter more than two stores).
-  t.inside = true;
-  t.batching = true;
-  n.counters[stats.CNT_RX_FRAMES]++;
-  if (!ipCheck(n, buf, len)) return;
-  const ip = n.ip;
-  const broadcast = ip.dst === -1;
-  const p = ip.protocol;
-  if (p === ipv4.PROTO_TCP) {
-    tcpInput(t, buf, ip.headerLen, ip.payloadLen, ip.src, ip.dst, broadcast, n.hal.now());
-  } else if (p === ipv4.PROTO_ICMP) {
-    icmpInput(n, buf, ip.headerLen, ip.payloadLen, broadcast);
-  } else if (p === ipv4.PROTO_UDP) {
-    udpInput(n, buf, ip.headerLen, ip.payloadLen, broadcast);
-  } else {
-    n.drops[stats.DROP_IP_PROTOCOL]++;
-    // RFC 1122 §3.2.2.1: a host should send protocol unreachable for a protocol it lacks.
-    if (!broadcast) icmpErrorSend(n, buf, icmpw.DEST_UNREACH, icmpw.PROTO_UNREACH);
-  }
+  return n.input(buf, off, len);
 }
 
 /** Run timers due at `now` (ms); returns the absolute time of the next poll needed (Infinity: none). */
