@@ -6,7 +6,9 @@
  *
  * Contract: `createPollTimer(now)` at start-up; `attach(stack)` once the stack exists (again
  * after a re-`start`, harmlessly); `pollAndArm()` from the HAL's data handler after a chunk
- * that completed a frame (the receiver says so); `wake()` is the HAL's `wake`: it polls at
+ * that completed a frame (the receiver says so); at most one timer is armed, never later than
+ * the deadline `poll` returned (an earlier one is kept: its poll finds nothing due and arms
+ * for the real deadline); `wake()` is the HAL's `wake`: it polls at
  * the next turn of the event loop, once however many calls asked for it, never from inside
  * the call. Espruino quirk:
  * `clearTimeout()` without an id clears EVERY timer, so only a real id is ever cleared.
@@ -27,18 +29,25 @@ export interface PollTimer {
 export function createPollTimer(now: () => number): PollTimer {
   let stack: Pollable | null = null;
   let timer: unknown = null;
+  /** When the armed timer fires (ms; meaningless while timer is null). */
+  let armedFor = 0;
   let wakePending = false;
 
   function pollAndArm(): void {
     if (stack === null) return;
+    const t = now();
+    const deadline = stack.poll(t);
     if (timer !== null) {
+      // The armed timer comes first, or at the same time: keep it (when it fires, it polls,
+      // which returns at once if nothing is due, and arms for what is). Most frames end here
+      // on a busy connection: no timer cleared and made again per frame.
+      if (armedFor <= deadline) return;
       clearTimeout(timer as number);
       timer = null;
     }
-    const t = now();
-    const deadline = stack.poll(t);
     if (deadline !== Infinity) {
       const delay = deadline > t ? deadline - t : 0;
+      armedFor = deadline;
       timer = setTimeout(onTimer, delay);
     }
   }

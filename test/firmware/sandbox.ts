@@ -110,6 +110,8 @@ export class FakeClock {
   maxPending = 0;
   /** clearTimeout() with no id clears every timer on Espruino: count such calls. */
   clearAllCalls = 0;
+  /** clearTimeout(id) calls. */
+  clearCalls = 0;
   private nextId = 1;
   private timers: { id: number; at: number; fn: () => void }[] = [];
 
@@ -126,6 +128,7 @@ export class FakeClock {
       this.timers = [];
       return;
     }
+    this.clearCalls++;
     this.timers = this.timers.filter((t) => t.id !== id);
   };
 

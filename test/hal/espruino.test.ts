@@ -185,17 +185,37 @@ describe('createEspruinoHal', () => {
     expect(got).toEqual([[0xc0, 0x01, 0xff], [0x02]]);
     expect(polls).toEqual([0, 10]);
 
-    // A chunk that completes a frame re-arms: still one timer.
+    // A chunk that completes a frame polls; the deadline moved later (200), so the armed
+    // timer (100) is kept, not cleared and made again: still one timer.
     deadline = 200;
     clock.now = 20;
     serial.handlers[0]('\x03\xc0');
     expect(polls).toEqual([0, 10, 20]);
     expect(clock.pending).toBe(1);
+    expect(clock.clearCalls).toBe(0);
 
-    // The timer fires at the deadline and polls; Infinity then leaves no timer.
+    // It fires at 100: that poll finds nothing due and arms for 200, which polls in turn.
+    clock.advance(100);
+    expect(polls).toEqual([0, 10, 20, 100]);
+    expect(clock.pending).toBe(1);
     deadline = Infinity;
-    clock.advance(300);
-    expect(polls).toEqual([0, 10, 20, 200]);
+    clock.advance(100);
+    expect(polls).toEqual([0, 10, 20, 100, 200]);
+    expect(clock.pending).toBe(0);
+
+    // A deadline earlier than the armed timer replaces it: still one timer.
+    deadline = 500;
+    clock.now = 230;
+    serial.handlers[0]('\xc0');
+    expect(clock.pending).toBe(1);
+    deadline = 300;
+    clock.now = 240;
+    serial.handlers[0]('\xc0');
+    expect(clock.pending).toBe(1);
+    expect(clock.clearCalls).toBe(1);
+    deadline = Infinity;
+    clock.advance(100);
+    expect(polls).toEqual([0, 10, 20, 100, 200, 230, 240, 300]);
     expect(clock.pending).toBe(0);
     expect(clock.maxPending).toBe(1);
     expect(clock.clearAllCalls).toBe(0);
