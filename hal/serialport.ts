@@ -197,8 +197,9 @@ const POLL_DISCONNECT = 4;
 /**
  * Keep the port read while a write waits for room. @serialport/bindings-cpp (13.0) watches
  * the port's one descriptor with one libuv poll, and each request for an event restarts that
- * poll with only the event just asked for (src/poller.cpp, Poller::poll): a write that meets
- * a full port (EAGAIN) and waits for 'writable' stops the reading until the port takes more.
+ * poll with only the event just asked for (Poller::poll in its src/poller.cpp, under
+ * node_modules/@serialport/bindings-cpp): a write that meets a full port (EAGAIN) and waits
+ * for 'writable' stops the reading until the port takes more.
  * A peer that does not read while its own write to us blocks (socat between two ptys, whose
  * writes block) then never takes what we wait to write, and the line stops both ways for
  * good: seen under load in test/interop/synflood.test.ts, reproduced by
