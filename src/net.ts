@@ -143,8 +143,8 @@ export function createNet(cfg: Config, hal: Hal): Net {
   /** One decoded SLIP frame: an IPv4 datagram at buf[0, len). */
   n.dec.onFrame = function (buf: Uint8Array, len: number): void {
     const t = n.t;
-    // Inside input (user calls need not wake the HAL), in the chunk's batch (tcp/input.ts
-    // beginBatch, written out: a call per frame costs an interpreter more than two stores).
+    // Inside input (user calls need not wake the HAL), in the chunk's batch (MUST-59; it ends
+    // with the chunk, tcp/input.ts endBatch).
     t.inside = true;
     t.batching = true;
     n.counters[stats.CNT_RX_FRAMES]++;

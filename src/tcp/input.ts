@@ -9,8 +9,9 @@
  *   §3.10.7.3 (SYN-SENT), §3.10.7.4 (every other state: sequence check, RST, SYN, ACK,
  *   then receive.ts for the text and the FIN). Every segment not used is counted by reason
  *   in t.drops; nothing throws and nothing allocates.
- * - `beginBatch`/`endBatch` bracket one chunk from the line (MUST-59): bare ACKs wait until
- *   every segment in it has been processed, then one goes out per connection (MUST-58).
+ * - A batch spans the frames of one chunk from the line (MUST-59): net.ts sets t.batching at
+ *   the chunk's first frame and calls `endBatch` after it; bare ACKs wait until every segment
+ *   in it has been processed, then one goes out per connection (MUST-58).
  * - `icmpError` hands a quoted segment to its connection (RFC 5927 checks; hard errors end
  *   only a SYN-SENT connection, MUST-56).
  * Events for the application are delivered (events.ts flush) when input returns.
@@ -455,16 +456,13 @@ export function icmpError(t: Tcb, type: number, code: number, buf: Uint8Array, o
 }
 
 /**
- * RFC 9293 §3.10.7.4 (MUST-59): "if the TCP endpoint is processing a series of queued
- * segments, it MUST process them all before sending any ACK segments". The stack calls this
- * around each chunk of bytes from the line: the segments in it are all processed first, then
- * one ACK per connection reports where they left RCV.NXT (MUST-58: ACKs aggregated).
+ * End of a chunk: send the ACKs that were held back. RFC 9293 §3.10.7.4 (MUST-59): "if the
+ * TCP endpoint is processing a series of queued segments, it MUST process them all before
+ * sending any ACK segments". A batch spans the frames of one chunk of bytes from the line
+ * (net.ts sets t.batching at the chunk's first frame): the segments in it are all processed
+ * first, then one ACK per connection reports where they left RCV.NXT (MUST-58: ACKs
+ * aggregated).
  */
-export function beginBatch(t: Tcb): void {
-  t.batching = true;
-}
-
-/** End of a chunk: send the ACKs that were held back. */
 export function endBatch(t: Tcb): void {
   const st = t.st;
   const v = t.v;

@@ -228,7 +228,7 @@ export interface Tcb {
   addr: number;
   /** Why the segments sent next are sent, when the caller knows better than their flags (WHY_*; 0: from the flags). */
   why: number;
-  /** Inside beginBatch/endBatch: bare ACKs wait for the end of the batch (MUST-59). */
+  /** Inside a chunk's batch (net.ts; tcp/input.ts endBatch): bare ACKs wait for its end (MUST-59). */
   batching: boolean;
   /** Inside flush: events raised by handlers wait for the next round. */
   flushing: boolean;
