@@ -2,10 +2,12 @@
  * The Internet checksum (RFC 1071): the 16-bit one's-complement of the one's-complement sum
  * of the data taken as big-endian 16-bit words, an odd last octet padded with zero.
  *
- * Contract: `sum` accumulates (and can be chained over several ranges, e.g. a pseudo-header
- * then a segment); `finish` turns an accumulator into the value to write in a checksum
- * field. A received header or segment verifies when `fold(sum(...)) === 0xffff` (the sum
- * over data that includes a correct checksum is "negative zero", RFC 1071 §1).
+ * Contract: `checksum(buf, off, len, acc)` is the value to write in a checksum field, and
+ * `verifies(buf, off, len, acc)` is true when a received header or segment checks out (the
+ * sum over data that includes a correct checksum is "negative zero", RFC 1071 §1); `acc` is
+ * 0 or a pseudo-header's sum. The wire modules use those two, one call each per packet. The
+ * pieces they are made of: `sum` accumulates (and can be chained over several ranges),
+ * `finish` turns an accumulator into a field's value, `fold` ends the carries.
  * The per-byte work is done by `native.sum16` (src/native.ts), which a board HAL may replace
  * with a native routine. Nothing here allocates.
  */
