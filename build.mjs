@@ -49,6 +49,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { boardFiles, checkSubset } from './tools/subset-check.mjs';
 import { globalize } from './tools/globalize.mjs';
 import { release } from './tools/release.mjs';
+import { inline } from './tools/inline.mjs';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -313,7 +314,7 @@ async function shrink(text, target, topLevel) {
   // Espruino: the functions at the top level, their names prefixed (tools/globalize.mjs): a
   // function defined inside the wrapper costs a JsVar more for its link to the wrapper's scope.
   // Then those only the boot calls are deleted once it is over (tools/release.mjs).
-  const code = topLevel ? release(globalize(r.code, '$')).code : r.code;
+  const code = topLevel ? release(inline(globalize(r.code, '$')).code).code : r.code;
   await esbuild.transform(code, { target, supported: BOARD_SUPPORTED, logLevel: 'silent' });
   const tmp = join(DIST, `check.${process.pid}.tmp.js`);
   mkdirSync(DIST, { recursive: true });

@@ -10,6 +10,10 @@
  *   demo app's 256-octet buffer; at 1024/1024 rings about 190 JsVars, at 512/512 about 110;
  * - features: see src/features.ts; code is paid in bundle octets and, on Espruino, in JsVars
  *   for every function and name the bundle defines.
+ * The bundle budgets are ratchets, lowered as the bundles shrink; they rose once, by 250-450
+ * octets, when tools/inline.mjs began to trade flash for RAM and time (an inlined helper's
+ * expression is longer than its call; the Espruino builds lost about 130 JsVars and 1-2% of
+ * the instructions per packet).
  *
  * Plain JavaScript (build.mjs reads it with Node), in the board subset's spirit: data only.
  */
@@ -31,7 +35,7 @@ export const PROFILES = {
     // more (4 slots x 1 KB more, 13 octets a JsVar) for a line this slow.
     config: { ...BOARD, tcpConns: 4, tcpListeners: 2, tcpSndBuf: 512, tcpRcvBuf: 512, tcpOooHoles: 2, udpPorts: 2 },
     // Ratchet: lowered as the bundle shrinks; the goal is 24,576 (half the Pico's Storage).
-    budget: { bundle: 35050 },
+    budget: { bundle: 35350 },
   },
   /** The Puck and the MDBT42Q (2,630 JsVars): two connections, the same demo app, no extras. */
   puck: {
@@ -42,7 +46,7 @@ export const PROFILES = {
     features: { SACK: false, SYN_COOKIES: false, KEEPALIVE: false, TRACE: false, OOO: false, CC_EXTRAS: false, NETSTAT: false },
     config: { ...BOARD, tcpConns: 2, tcpListeners: 2, tcpSndBuf: 512, tcpRcvBuf: 512, tcpMaxSynRcvd: 1, udpPorts: 1 },
     // Ratchet, as for pico.
-    budget: { bundle: 32750 },
+    budget: { bundle: 32950 },
   },
   /**
    * The Espruino WiFi (8,190 JsVars): everything, with 1 KB rings, and `netstat()` on the
@@ -55,7 +59,7 @@ export const PROFILES = {
     target: 'es2015',
     features: { SACK: true, SYN_COOKIES: true, KEEPALIVE: true, TRACE: true, OOO: true, CC_EXTRAS: true, NETSTAT: true },
     config: { ...BOARD, tcpConns: 4, tcpListeners: 2, tcpSndBuf: 1024, tcpRcvBuf: 1024, traceEvents: 16 },
-    budget: { bundle: 42050 },
+    budget: { bundle: 42500 },
   },
   /**
    * The Pico's profile with the board's own `net` and `http` on slipstack
@@ -73,7 +77,7 @@ export const PROFILES = {
     // Rings of 512, as for pico.
     config: { ...BOARD, tcpConns: 4, tcpListeners: 3, tcpSndBuf: 512, tcpRcvBuf: 512, tcpOooHoles: 2, udpPorts: 2 },
     // Ratchet, as for pico.
-    budget: { bundle: 37250 },
+    budget: { bundle: 37600 },
   },
   /** Kaluma 1.2.x on the RP2040 (JerryScript, 180 KB heap). */
   kaluma: {
