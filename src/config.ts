@@ -92,7 +92,7 @@ function fourSegments(c: Config): number {
 export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = /* @__PURE__ */ (function () { return {
   addr: { def: '192.168.190.2', unit: 'dotted quad', doc: 'our IPv4 address' },
   // RFC 791: every host must take 68-octet datagrams; 1500 is the largest link we serve.
-  mtu: { def: 296, lo: 68, hi: 1500, unit: 'octets', doc: 'IP MTU of the SLIP link (296 = Linux sl0, 1006 = RFC 1055)', cost: '4·mtu + 2 (receive frame, transmit packet, transmit SLIP frame of 2·mtu + 2)', ram: function (c) { return 4 * c.mtu + 2; } },
+  mtu: { def: 296, lo: 68, hi: 1500, unit: 'octets', doc: 'IP MTU of the SLIP link (296 = Linux sl0, 1006 = RFC 1055)', cost: '3·mtu + 2 (receive frame; transmit SLIP frame of 2·mtu + 2, the packet built in its last mtu)', ram: function (c) { return 3 * c.mtu + 2; } },
   // RFC 1122 §3.2.1.7: a host must not send a datagram with TTL 0.
   ttl: { def: 64, lo: 1, hi: 255, unit: 'hops', doc: 'TTL of datagrams we send (RFC 9293 MUST-49: configurable)' },
   udpPorts: { def: 4, lo: 0, hi: 1024, unit: 'entries', doc: 'UDP port table entries', cost: '2·udpPorts (port numbers; handlers are references)', ram: function (c) { return 2 * c.udpPorts; } },

@@ -51,9 +51,9 @@ export interface Net {
   addr: number;
   /** The datagram being received, parsed. */
   ip: ipv4.Ipv4Repr;
-  /** The IP datagram being built (the transport layers write their PDU at offset 20). */
+  /** The IP datagram being built (the transport layers write their PDU at offset 20): the last MTU octets of txf. */
   tx: Uint8Array;
-  /** The SLIP frame being written. */
+  /** The SLIP frame being written (2 * MTU + 2 octets; the first MTU + 2 are the frame's own). */
   txf: Uint8Array;
   ipTx: ipv4.Ipv4Repr;
   icmpRx: icmpw.IcmpRepr;
@@ -85,12 +85,15 @@ export interface Net {
 /** Allocate everything for `cfg` (resolved) and attach to `hal` as its receiver. */
 export function createNet(cfg: Config, hal: Hal): Net {
   const now = hal.now();
+  // The datagram is built at the back of the frame buffer and SLIP-encoded forward into its
+  // front (slip.encode may run in place so): one buffer instead of two, an MTU of RAM saved.
+  const txf = new Uint8Array(2 * cfg.mtu + 2);
   const n = {
     dec: slip.slipDecoder(cfg.mtu, noop),
     addr: ipv4.parseAddr(cfg.addr) as number,
     ip: new ipv4.Ipv4Repr(),
-    tx: new Uint8Array(cfg.mtu),
-    txf: new Uint8Array(2 * cfg.mtu + 2),
+    tx: txf.subarray(cfg.mtu + 2),
+    txf: txf,
     ipTx: new ipv4.Ipv4Repr(),
     icmpRx: new icmpw.IcmpRepr(),
     icmpTx: new icmpw.IcmpRepr(),
@@ -181,8 +184,8 @@ export function netPoll(n: Net, now: number): number {
   return next;
 }
 
-/** Exact bytes of the typed arrays the stack allocated (config.ts's ramFor says the same). */
+/** Exact bytes of the typed arrays the stack allocated (config.ts's ramFor says the same; tx lies inside txf). */
 export function netRam(n: Net): number {
-  return n.dec.buf.byteLength + n.tx.byteLength + n.txf.byteLength + n.udpPorts.byteLength + n.drops.byteLength +
+  return n.dec.buf.byteLength + n.txf.byteLength + n.udpPorts.byteLength + n.drops.byteLength +
     n.counters.byteLength + tcbRam(n.t);
 }

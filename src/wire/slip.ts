@@ -60,6 +60,12 @@ export function encodedLen(src: Uint8Array, off: number, len: number): number {
  * (native.find) then stops at the packet's end instead of running to the end of the buffer,
  * and on Espruino a typed array's indexOf costs thousands of instructions per element it
  * passes (bench:board).
+ *
+ * In place: src may be a view of dst's buffer when the packet starts at least len + 1 octets
+ * after dstOff (the stack builds its datagrams in the back of its frame buffer, net.ts). Each
+ * octet written then lands before the next one read (at input octet k the output is at most
+ * dstOff + 2k + 2), and native.copy moves a run to a lower index, which TypedArray `set`
+ * does correctly on an overlap (checked on Espruino and JerryScript).
  */
 export function encode(src: Uint8Array, off: number, len: number, dst: Uint8Array, dstOff: number): number {
   const end = off + len;
@@ -92,11 +98,13 @@ export function encode(src: Uint8Array, off: number, len: number, dst: Uint8Arra
     dst[o++] = ESC;
     dst[o++] = src[i++] === END ? ESC_END : ESC_ESC;
   }
-  dst[o++] = END;
+  // Put the sentinels back before the closing END: in place, a frame of only specials ends
+  // on the octet that held the first one.
   if (sentinels) {
     src[end] = k0;
     src[end + 1] = k1;
   }
+  dst[o++] = END;
   return o - dstOff;
 }
 

@@ -59,6 +59,28 @@ describe('SLIP encode (RFC 1055)', () => {
     expect(e).toEqual([END, ESC, ESC_END, ESC, ESC_ESC, ESC, ESC_END, ESC, ESC_ESC, ESC, ESC_ESC, ESC, ESC_END, END]);
   });
 
+  it('encodes in place, from the back of the frame buffer forward (as net.ts builds datagrams)', () => {
+    // The packet starts mtu + 2 octets in (net.ts), or as close as allowed: len + 1 after dstOff.
+    const special = fc.constantFrom(END, ESC);
+    const octets = fc.oneof(fc.integer({ min: 0, max: 255 }), special);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(octets, { maxLength: 64 }), fc.boolean(), fc.integer({ min: 0, max: 3 }),
+      (mtu, raw, tight, dstOff) => {
+        const p = raw.slice(0, mtu);
+        const start = tight ? dstOff + p.length + 1 : dstOff + mtu + 2;
+        const buf = new Uint8Array(Math.max(start + mtu, dstOff + 2 * mtu + 2)).fill(0x55);
+        const tx = buf.subarray(start);
+        tx.set(p);
+        const n = encode(tx, 0, p.length, buf, dstOff);
+        expect(Array.from(buf.subarray(dstOff, dstOff + n))).toEqual(encodeArr(p));
+      }), { seed: 1066, numRuns: 500 });
+    // The worst case at the tightest start: a frame of only specials, as long as the room.
+    const p = [END, ESC, END, END, ESC, ESC];
+    const buf = new Uint8Array(2 * p.length + 2);
+    buf.set(p, p.length + 1);
+    const n = encode(buf.subarray(p.length + 1), 0, p.length, buf, 0);
+    expect(Array.from(buf.subarray(0, n))).toEqual(encodeArr(p));
+  });
+
   it('payload without special bytes is copied verbatim', () => {
     const p = [1, 2, 3, 4, 5, 0xdc, 0xdd];
     expect(encodeArr(p)).toEqual([END, ...p, END]);
