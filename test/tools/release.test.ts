@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import ts from 'typescript';
 import { release } from '../../tools/release.mjs';
 import { PROFILES } from '../../firmware/profiles.mjs';
 
@@ -39,7 +40,9 @@ describe('release', () => {
     const r = release(SCRIPT);
     expect(r.names.sort()).toEqual(['$mk', '$sq', '$unused', '$viaIife']);
     expect(r.code.startsWith(SCRIPT.replace(/\s*$/, ''))).toBe(true);
-    expect(r.code.trimEnd().endsWith('delete $mk;delete $sq;delete $viaIife;delete $unused;')).toBe(true);
+    // The variables only the top-level code uses go too (out and exported are not declared).
+    expect(r.vars.sort()).toEqual(['$v', 'api', 'handler']);
+    expect(r.code.trimEnd().endsWith('delete $mk;delete $sq;delete $viaIife;delete $unused;delete $v;delete api;delete handler;')).toBe(true);
     // On V8 the deletes of declared functions are no-ops (on Espruino they free them): the
     // script runs to the end and what it hands out still works.
     const ctx: Record<string, unknown> = {};
@@ -61,8 +64,21 @@ describe('release', () => {
   });
 
   it('leaves a script with nothing to release as it is', () => {
-    const src = 'function $f(x){return x}var h=$f;';
-    expect(release(src)).toEqual({ code: src, names: [] });
+    const src = 'function $f(x){return $h(x)}var $h=function(y){return y};exported=$f;';
+    expect(release(src)).toEqual({ code: src, names: [], vars: [] });
+  });
+
+  it('deletes a variable only the boot uses, and keeps one a closure or a kept function uses', () => {
+    const src = 'var $cfg={a:1},$seen=0,$state={n:0},$log=[];' +
+      'function $build(c){return {n:c.a}}function $hot(){return $state.n}' +
+      '$state=$build($cfg);(function(){$seen=1})();cb=function(){$log.push($seen);return $hot()};';
+    const r = release(src);
+    expect(r.names).toEqual(['$build']);
+    expect(r.vars.sort()).toEqual(['$cfg']);
+    const ctx: Record<string, unknown> = {};
+    vm.createContext(ctx);
+    vm.runInContext(r.code, ctx);
+    expect((ctx.cb as () => number)()).toBe(1);
   });
 
   it("the Espruino bundles end with the boot's deletes, and keep the per-packet path", () => {
@@ -74,10 +90,16 @@ describe('release', () => {
       expect(tail, p.out).not.toBeNull();
       const names = Array.from(tail![0].matchAll(/delete (\$[\w$]+);/g), (m) => m[1]);
       expect(names.length, p.out).toBeGreaterThan(5);
-      // Each deleted name is a function the bundle declares once.
-      for (const n of names) {
-        expect(code.split('function ' + n + '(').length - 1, p.out + ' ' + n).toBe(1);
+      // Each deleted name is a function the bundle declares once, or one of its top-level variables.
+      const sf = ts.createSourceFile(p.out, code, ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS);
+      const declared: string[] = [];
+      for (const st of sf.statements) {
+        if (ts.isFunctionDeclaration(st) && st.name) declared.push(st.name.text);
+        if (ts.isVariableStatement(st)) {
+          for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) declared.push(d.name.text);
+        }
       }
+      for (const n of names) expect(declared.filter((d) => d === n).length, p.out + ' ' + n).toBe(1);
     }
   });
 });
