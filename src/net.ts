@@ -124,9 +124,19 @@ export function createNet(cfg: Config, hal: Hal): Net {
   n.input = function (buf: Uint8Array, off: number, len: number): boolean {
     const c = n.counters;
     const d = n.dec;
+    c[stats.CNT_RX_OCTETS] += len;
+    // One data octet inside a frame (an idle line hands bytes over one at a time): store it
+    // and return. Nothing else can happen, so neither the decoder's loop nor the counters'
+    // mirror below is passed over (Espruino lexes both; bench:board, a 1-octet chunk).
+    if (len === 1 && d.state === slip.DATA && d.pos < d.mtu) {
+      const b = buf[off];
+      if (b !== slip.END && b !== slip.ESC) {
+        d.buf[d.pos++] = b;
+        return false;
+      }
+    }
     const t = n.t;
     const frames = d.frames;
-    c[stats.CNT_RX_OCTETS] += len;
     // Every segment in this chunk is processed before any bare ACK goes out (MUST-59): the
     // batch begins at the chunk's first frame (onFrame) and ends here. A chunk that completed
     // no frame only filled the decoder: no batch, no ACK held, no event to tell. Most are such.

@@ -141,30 +141,13 @@ export function slipDecoder(mtu: number, onFrame: (buf: Uint8Array, len: number)
 }
 
 /**
- * Feed chunk[off, off+len) to decoder d; delivers every frame that completes inside it.
- * One octet inside a frame, neither END nor ESC (an idle line hands bytes over one at a
- * time), is stored here; anything else goes to slipScan. Why a function of its own: Espruino
- * lexes the code it passes over, a loop it does not enter included, so this path costs a
- * fraction of slipScan's (bench:board).
+ * Feed chunk[off, off+len) to decoder d, in any state and of any length; delivers every frame
+ * that completes inside it. Shaped for interpreters that lex what they skip (Espruino): the
+ * loop holds only the DATA state, the common one, and a frame without escapes takes one
+ * pass; the other states are in slipRare. (The stack's receiver stores a lone data octet
+ * itself before calling this, net.ts: an idle line hands bytes over one at a time.)
  */
 export function slipPush(d: SlipState, chunk: Uint8Array, off: number, len: number): void {
-  if (len === 1 && d.state === DATA && d.pos < d.mtu) {
-    const b = chunk[off];
-    if (b !== END && b !== ESC) {
-      d.buf[d.pos++] = b;
-      return;
-    }
-  }
-  slipScan(d, chunk, off, len);
-}
-
-/**
- * slipPush's general case: chunk[off, off+len) in any state, any length.
- * Shaped for interpreters that lex what they skip (Espruino): the loop holds only the DATA
- * state, the common one, and a frame without escapes takes one pass; the other states are
- * in slipRare.
- */
-function slipScan(d: SlipState, chunk: Uint8Array, off: number, len: number): void {
   const end = off + len;
   let i = off;
   // Next END / ESC at or after i in this chunk (end when none); refreshed only once passed,
