@@ -79,13 +79,13 @@ export interface Budget {
 /**
  * The budgets the engine tests enforce: ratchets at today's measured figures (lower them as
  * the bundles shrink). Issue 11's goals: espruino-pico on 5,100 at most 2,500 used (met: the
- * row below is inside it); espruino-puck on 2,630 at least 800 free (not yet: 576,
- * enough to answer everything there); kaluma a peak of at most 56 KB while loading and
+ * row below is inside it); espruino-puck on 2,630 at least 800 free (met: the row below is
+ * the goal itself, with 823 measured); kaluma a peak of at most 56 KB while loading and
  * booting (not yet).
  */
 export const BUDGETS: Budget[] = [
-  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2360, pings: 1000 },
-  { bundle: 'espruino-puck', layout: 2630, minFree: 570, pings: 1000 },
-  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 3060, pings: 1000 },
-  { bundle: 'kaluma', maxPeak: 84500 },
+  { bundle: 'espruino-pico', layout: 5100, maxUsed: 2200, pings: 1000 },
+  { bundle: 'espruino-puck', layout: 2630, minFree: 800, pings: 1000 },
+  { bundle: 'espruino-wifi', layout: 8190, maxUsed: 2890, pings: 1000 },
+  { bundle: 'kaluma', maxPeak: 84300 },
 ];
