@@ -87,5 +87,5 @@ export const BUDGETS: Budget[] = [
   { bundle: 'espruino-pico', layout: 5100, maxUsed: 2200, pings: 1000 },
   { bundle: 'espruino-puck', layout: 2630, minFree: 800, pings: 1000 },
   { bundle: 'espruino-wifi', layout: 8190, maxUsed: 2890, pings: 1000 },
-  { bundle: 'kaluma', maxPeak: 84300 },
+  { bundle: 'kaluma', maxPeak: 84700 },
 ];

@@ -1,13 +1,20 @@
 /**
  * Unit tests for hal/kaluma.ts on the host, with fakes for `millis`, the timers and the UART:
  * writes are standalone buffers (Kaluma sends a view's whole ArrayBuffer), the native copy
- * is exact, random32 gives varying int32s, and start() polls after each chunk with at most
+ * is exact, the word-wise checksum agrees with the portable one, random32 gives varying int32s, and start() polls after each chunk with at most
  * one timer. (test/firmware/kaluma.test.ts runs the whole bundle in a board-like sandbox.)
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { createKalumaHal } from '../../hal/kaluma.js';
 import { native, resetNative } from '../../src/native.js';
 import { FakeClock } from '../firmware/sandbox.js';
+import fc from 'fast-check';
+
+/** Fold a sum to 16 bits (end-around carry). */
+function fold(s: number): number {
+  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+  return s;
+}
 
 interface FakeUart extends KalumaUart {
   written: Uint8Array[];
@@ -70,6 +77,40 @@ describe('createKalumaHal', () => {
     const dst = new Uint8Array(4);
     native.copy(dst, 1, backing, 7, 3);
     expect(Array.from(dst)).toEqual([0, 7, 8, 9]);
+  });
+
+  it('installs a word-wise sum16 that agrees with the portable one at every alignment, in the buffers it keeps views of and in others', () => {
+    createKalumaHal(fakeUart());
+    const kalumaSum = native.sum16;
+    resetNative();
+    const portableSum = native.sum16;
+    expect(kalumaSum).not.toBe(portableSum);
+    // Two long-lived buffers, as a stack has (frame, transmit): the first two it sums.
+    const frame = new Uint8Array(6000);
+    const tx = new Uint8Array(new ArrayBuffer(2 * 296 + 2), 298, 296);
+    expect(kalumaSum(frame, 0, 2) + kalumaSum(tx, 0, 2)).toBe(0);
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 280 }), fc.nat(7), fc.nat(3), fc.nat(3), fc.constantFrom(0, 1, 2),
+      (bytes, at, offRaw, trim, where) => {
+        // where: 0 the frame buffer, 1 the transmit view, 2 a buffer of its own (the byte loop).
+        const base = where === 0 ? frame : where === 1 ? tx : new Uint8Array(bytes.length + 8);
+        base.set(bytes, at);
+        const view = new Uint8Array(base.buffer, base.byteOffset + at, bytes.length);
+        const off = Math.min(offRaw, bytes.length);
+        const len = Math.max(0, bytes.length - off - trim);
+        expect(fold(kalumaSum(view, off, len))).toBe(fold(portableSum(view, off, len)));
+      }), { numRuns: 2000, seed: 11 });
+    // The largest frame, every word 0xffff, at an odd start: no overflow, no loss.
+    frame.fill(0xff);
+    expect(fold(kalumaSum(frame, 1, 1500))).toBe(fold(portableSum(frame, 1, 1500)));
+    expect(fold(kalumaSum(frame, 0, 1599))).toBe(fold(portableSum(frame, 0, 1599)));
+    // Beyond 4,096 octets it hands over to the portable sum (a word sum could leave 2^27).
+    expect(fold(kalumaSum(frame, 1, 5999))).toBe(fold(portableSum(frame, 1, 5999)));
+    // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2, at an even and an odd start.
+    frame.set([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7], 10);
+    expect(fold(kalumaSum(frame, 10, 8))).toBe(0xddf2);
+    frame.set([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7], 11);
+    expect(fold(kalumaSum(frame, 11, 8))).toBe(0xddf2);
   });
 
   it('clock is millis(); random32 gives int32s that vary', () => {
