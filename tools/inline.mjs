@@ -24,13 +24,18 @@
  * - no parameter is read after a side effect of the body that could change what its argument
  *   reads (a call, or an assignment to a name, for a name; any assignment, for a property
  *   read); literals are always safe;
- * - a body without `return` is inlined only where the call's value is not used.
+ * - a body without `return` is inlined only where the call's value is not used;
+ * - an expression longer than LONG characters is inlined only into a function's one call
+ *   (copies of it would cost flash: the bundle has to fit half a Pico's Storage).
  * Rounds repeat until no call changes (a body inlined may hold calls of other inlinable
  * functions). The output is parsed again, and the function throws if it does not parse.
  */
 import ts from 'typescript';
 
 const FILE = 'bundle.js';
+
+/** The longest expression (in characters) inlined at more than one call. */
+const LONG = 80;
 
 function parse(code) {
   return ts.createSourceFile(FILE, code, ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS);
@@ -319,11 +324,13 @@ function replacement(call, f, text) {
 function round(code) {
   const sf = parse(code);
   const locals = localNames(sf);
+  const refs = references(code);
   const fns = new Map();
   for (const st of sf.statements) {
     if (ts.isFunctionDeclaration(st)) {
       const f = candidate(st, locals);
-      if (f !== null) fns.set(f.name, f);
+      // A long expression is copied only where there is one call: more copies cost flash.
+      if (f !== null && (f.expr.end - f.expr.getStart() <= LONG || refs.get(f.name).refs === 1)) fns.set(f.name, f);
     }
   }
   const edits = [];

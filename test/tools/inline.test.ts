@@ -63,6 +63,16 @@ describe('inline', () => {
     }
   });
 
+  it('copies a long expression only into a function called once', () => {
+    const long = 'function $chk(b,o,l){return typeof b==="object"&&b!==null&&typeof o==="number"&&o>=0&&o<=b.length&&typeof l==="number"&&l>=0}';
+    const twice = inline(long + 'var $b=[1,2];out=[$chk($b,0,1),$chk($b,3,1)];');
+    expect(twice.names).toEqual([]);
+    expect(twice.code).toContain('$chk($b,0,1)');
+    const once = inline(long + 'var $b=[1,2];out=$chk($b,0,1);');
+    expect(once.names).toEqual(['$chk']);
+    expect(run(once.code)).toBe(true);
+  });
+
   it('keeps a replaced statement from running into the one before it', () => {
     // Without a semicolon before it, "(o.x=2)" would call the 1 that ends the line before.
     const src = 'function $set(o,v){o.x=v}var $o={x:0},y=1\n$set($o,2)\nout=[$o.x,y];';
