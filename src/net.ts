@@ -126,8 +126,9 @@ export function createNet(cfg: Config, hal: Hal): Net {
     const d = n.dec;
     c[stats.CNT_RX_OCTETS] += len;
     // One data octet inside a frame (an idle line hands bytes over one at a time): store it
-    // and return. Nothing else can happen, so neither the decoder's loop nor the counters'
-    // mirror below is passed over (Espruino lexes both; bench:board, a 1-octet chunk).
+    // and return. Nothing else can happen, so the decoder is not called (its loop is not
+    // lexed) and the counters' mirror below does not run; Espruino still lexes the rest of
+    // this function after the return, unexecuted (bench:board, a 1-octet chunk: 0.52 -> 0.38 M).
     if (len === 1 && d.state === slip.DATA && d.pos < d.mtu) {
       const b = buf[off];
       if (b !== slip.END && b !== slip.ESC) {
