@@ -20,6 +20,7 @@ import ts from 'typescript';
 import { createStack } from '../src/stack.js';
 import { parseAddr } from '../src/wire/ipv4.js';
 import type { Receiver } from '../src/hal.js';
+import { FakeClock } from './fake-clock.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const file = process.argv[2] ?? join(ROOT, 'dist', 'espruino.js');
@@ -48,35 +49,9 @@ function instrument(code: string): { code: string; bodies: Map<string, string> }
   return { code, bodies };
 }
 
-/** Timers on a clock moved by hand. */
-class Clock {
-  now = 1_000_000;
-  private id = 1;
-  private timers: { id: number; at: number; fn: () => void }[] = [];
-  setTimeout = (fn: () => void, ms: number): number => {
-    this.timers.push({ id: this.id, at: this.now + Math.max(0, ms), fn });
-    return this.id++;
-  };
-  clearTimeout = (id?: number): void => {
-    this.timers = id === undefined ? [] : this.timers.filter((t) => t.id !== id);
-  };
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const t = this.timers[0];
-      if (t === undefined || t.at > end) break;
-      this.timers.shift();
-      this.now = Math.max(this.now, t.at);
-      t.fn();
-    }
-    this.now = end;
-  }
-}
-
 const { code, bodies } = instrument(readFileSync(file, 'utf8'));
 const counts = new Map<string, number>();
-const clock = new Clock();
+const clock = new FakeClock();
 let onData: ((s: string) => void) | null = null;
 const written: number[] = [];
 const context = vm.createContext({
