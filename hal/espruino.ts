@@ -23,7 +23,7 @@
  * The same goes for the Uint8Array that `E.toUint8Array` makes for each received chunk.
  */
 import type { Hal, Receiver, Pollable } from '../src/hal.js';
-import { installNative, findIndexOf } from '../src/native.js';
+import { installNative, findIndexOf, fromLittleEndian } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
 
 export type { Pollable };
@@ -62,16 +62,9 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
 
   /**
    * 16-bit one's-complement sum of buf[off, off+len) (RFC 1071), computed natively; installed
-   * only where E.sum exists.
-   * `E.sum` over a Uint16Array view adds the words in the CPU's byte order: little-endian on
-   * every Espruino board. RFC 1071 §2(B): the sum is byte-order independent, so the folded
-   * little-endian sum, byte-swapped, is the folded big-endian sum.
-   * A Uint16Array view must start on an even byte. When the data does not, the first byte is
-   * added alone as a high byte, and the rest, now evenly aligned, is summed little-endian with
-   * NO swap: counted from `off` its byte pairs are (odd, even) = (low, high), which is exactly
-   * how a little-endian word holds them.
-   * Returns a value congruent to the big-endian sum modulo 0xffff, below 2^18, which is all the
-   * callers need: they fold and invert.
+   * only where E.sum exists. `E.sum` adds the words of a Uint16Array view from the first even
+   * byte, in the CPU's byte order (little-endian on every Espruino board); fromLittleEndian
+   * (src/native.ts) turns that into the big-endian sum the callers fold and invert.
    * Cost on Espruino (bench:board): a call is worth tens of statements and `buf.buffer` or
    * `buf.byteOffset` each about as much again, so the fold is inline (division, not shifts, so
    * sums above 2^31 work; no `Math.floor`, a built-in found only after a walk over every global).
@@ -82,13 +75,7 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
     const odd = start & 1;
     let acc = esum(new U16(buf.buffer, start + odd, (len - odd) >> 1));
     while (acc > 0xffff) acc = (acc % 0x10000) + (acc - (acc % 0x10000)) / 0x10000;
-    // Even start: swap the little-endian sum. Odd start: the first byte is a high byte.
-    if (odd === 0) acc = ((acc & 0xff) << 8) | (acc >> 8);
-    else acc += buf[off] << 8;
-    // A last byte left over (RFC 1071: an odd one is the high byte of a word padded with zero):
-    // counted from off it is at an even distance when the start was even.
-    if ((len - odd) & 1) acc += odd === 0 ? buf[off + len - 1] << 8 : buf[off + len - 1];
-    return acc;
+    return fromLittleEndian(acc, buf, off, len, odd);
   }
 
   // E.sum and E.hwRand are left out of the smallest firmware builds (SAVE_ON_FLASH):

@@ -28,8 +28,7 @@
  * buffer (sum16Kaluma).
  */
 import type { Hal, Receiver, Pollable } from '../src/hal.js';
-import { installNative, findIndexOf, native } from '../src/native.js';
-import type { Sum16 } from '../src/native.js';
+import { installNative, findIndexOf, sum16Js, fromLittleEndian } from '../src/native.js';
 import { createPollTimer } from './poll-timer.js';
 
 export type { Pollable };
@@ -57,8 +56,6 @@ let viewsMade = 0;
 const VIEWS = 2;
 /** Longest run sum16Kaluma adds word by word: 2,048 words of at most 0xffff stay below 2^27. */
 const WORDS_MAX = 4096;
-/** The portable sum (src/native.ts), for a buffer beyond VIEWS or a run beyond WORDS_MAX. */
-let sumBytes: Sum16 | null = null;
 
 /**
  * 16-bit one's-complement sum of buf[off, off+len) (RFC 1071), a word per step instead of a
@@ -70,19 +67,18 @@ let sumBytes: Sum16 | null = null;
  * transmit buffer; beyond VIEWS a buffer is summed bytewise rather than given a view). The
  * view is found on the buffer, not by comparing buffers: Espruino compares them by content,
  * and the board subset forbids it everywhere (tools/subset-check.mjs).
- * A Uint16Array reads the CPU's byte order, little-endian on the RP2040 (and on x86):
- * RFC 1071 §2(B), the folded little-endian sum byte-swapped is the big-endian one. An odd
- * start adds its first byte alone, as a high byte; the rest, counted from off, holds
- * (low, high) pairs, which a little-endian word reads right, so it is not swapped.
- * Returns a value congruent to the big-endian sum modulo 0xffff, below 2^18 (callers fold);
- * the sum stays below 2^27, JerryScript's small-integer range, so it allocates nothing.
+ * A Uint16Array reads the CPU's byte order, little-endian on the RP2040 (and on x86);
+ * fromLittleEndian (src/native.ts) turns the folded sum into the big-endian one. The sum stays
+ * below 2^27, JerryScript's small-integer range, so it allocates nothing; a buffer beyond
+ * VIEWS or a run beyond WORDS_MAX goes to the portable sum.
  */
 function sum16Kaluma(buf: Uint8Array, off: number, len: number): number {
   if (len <= 0) return 0;
+  if (len > WORDS_MAX) return sum16Js(buf, off, len);
   const ab = buf.buffer as ArrayBuffer & Summed;
   let w = ab.w16;
-  if (w === undefined || len > WORDS_MAX) {
-    if (viewsMade >= VIEWS || len > WORDS_MAX) return (sumBytes as Sum16)(buf, off, len);
+  if (w === undefined) {
+    if (viewsMade >= VIEWS) return sum16Js(buf, off, len);
     viewsMade++;
     w = ab.w16 = new Uint16Array(ab, 0, ab.byteLength >> 1);
   }
@@ -94,12 +90,7 @@ function sum16Kaluma(buf: Uint8Array, off: number, len: number): number {
   while (i < end) acc += w[i++];
   acc = (acc & 0xffff) + (acc >>> 16);
   acc = (acc & 0xffff) + (acc >>> 16);
-  if (odd === 0) acc = ((acc & 0xff) << 8) | (acc >> 8);
-  else acc += buf[off] << 8;
-  // A last byte left over (RFC 1071: an odd one is the high byte of a word padded with zero):
-  // counted from off it is at an even distance when the start was even.
-  if ((len - odd) & 1) acc += odd === 0 ? buf[off + len - 1] << 8 : buf[off + len - 1];
-  return acc;
+  return fromLittleEndian(acc, buf, off, len, odd);
 }
 
 /** One xorshift32 step (Marsaglia 2003): a cheap full-period mixer over nonzero int32 states. */
@@ -118,8 +109,6 @@ export function createKalumaHal(uart: KalumaUart): KalumaHal {
   // Entropy pool: never zero (xorshift's only fixed point).
   let pool = (((Math.random() * 4294967296) | 0) ^ millis()) | 1;
 
-  // The portable sum stays for what sum16Kaluma does not take (not itself, on a second HAL).
-  if (native.sum16 !== sum16Kaluma) sumBytes = native.sum16;
   installNative(sum16Kaluma, copyKaluma, findIndexOf);
 
   function stir(v: number): void {

@@ -30,8 +30,11 @@ export type Copy = (dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: nu
 /** Index of the first `value` in buf[from, end), or `end` if there is none. */
 export type Find = (buf: Uint8Array, value: number, from: number, end: number) => number;
 
-/** Portable sum: folds every 64 Ki words so the accumulator stays a small integer. */
-function sum16Js(buf: Uint8Array, off: number, len: number): number {
+/**
+ * Portable sum: folds every 64 Ki words so the accumulator stays a small integer. Exported for
+ * a HAL whose own sum covers only some buffers (hal/kaluma.ts).
+ */
+export function sum16Js(buf: Uint8Array, off: number, len: number): number {
   let acc = 0;
   const end = off + (len & ~1);
   let i = off;
@@ -42,6 +45,23 @@ function sum16Js(buf: Uint8Array, off: number, len: number): number {
   }
   if (len & 1) acc += buf[end] << 8;
   return acc;
+}
+
+/**
+ * The big-endian sum of buf[off, off+len), from `le`: the sum, folded to 16 bits, of the
+ * little-endian words that start at the first even byte (`odd` = 1 when off is not). For the
+ * HALs that add 16-bit words through a Uint16Array (little-endian on every board).
+ * RFC 1071 §2(B): the sum is byte-order independent, so the folded little-endian sum,
+ * byte-swapped, is the folded big-endian one. With an odd start the first byte is added alone,
+ * as a high byte, and the words after it are NOT swapped: counted from `off` their byte pairs
+ * are (odd, even) = (low, high), which is how a little-endian word holds them. A last byte
+ * left over (an odd one is the high byte of a word padded with zero) is at an even distance
+ * from `off` when the start was even. Returns a value congruent to the big-endian sum modulo
+ * 0xffff, below 2^18: callers fold. One expression (tools/inline.mjs inlines it on Espruino).
+ */
+export function fromLittleEndian(le: number, buf: Uint8Array, off: number, len: number, odd: number): number {
+  return (odd === 0 ? ((le & 0xff) << 8) | (le >> 8) : le + (buf[off] << 8)) +
+    ((len - odd) & 1 ? (odd === 0 ? buf[off + len - 1] << 8 : buf[off + len - 1]) : 0);
 }
 
 /** Portable copy: a plain loop, allocation-free. */
