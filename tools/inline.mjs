@@ -337,8 +337,8 @@ function round(code) {
   (function walk(n) {
     if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && fns.has(n.expression.text)) {
       const f = fns.get(n.expression.text);
-      // A call inside the function's own declaration is left alone (there are none: no recursion).
-      const r = f.decl.pos <= n.pos && n.end <= f.decl.end ? null : replacement(n, f, code);
+      // (No call of f is inside f: candidate refuses a body that names its own function.)
+      const r = replacement(n, f, code);
       if (r !== null) {
         // A statement that now starts with '(' must not continue the one before it.
         const guard = ts.isExpressionStatement(n.parent) && !/(^|[;{})]|\belse|\bdo)\s*$/.test(code.slice(0, n.getStart()));
