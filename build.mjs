@@ -23,8 +23,11 @@
  * checks the result against the subset again. A bundle over its profile's size budget fails
  * the build.
  *
- * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab,index,types]` (a bundle's
- * file name works too: `--only=espruino` is pico).
+ * Usage: `node build.mjs [--quiet] [--json] [--only=pico,puck,kaluma,slipstack,lab,index,types]
+ * [--without=SACK,TRACE,...] [--outdir=DIR]` (a bundle's file name works too: `--only=espruino` is pico).
+ * `--without` builds the board bundles with those feature switches off (src/features.ts), and
+ * `--outdir` writes the board bundles to DIR instead of dist/: `npm run bench:features`
+ * measures what each switch costs that way.
  * Prints name, raw and gzip size of each bundle; `--quiet` prints nothing on success,
  * `--json` prints one JSON line with the board sizes. `--only` builds just the named bundles
  * (the sandbox tests use it) and then leaves dist/sizes.json alone. The board bundles are
@@ -234,6 +237,9 @@ function mangledNames() {
 /** The board profiles (firmware/profiles.mjs). */
 const { PROFILES } = await import(pathToFileURL(join(ROOT, 'firmware', 'profiles.mjs')).href);
 
+/** The settings that a feature switch bounds (src/config.ts): `--without` drops them from the profile. */
+const FEATURE_SETTINGS = { TRACE: ['traceEvents'], OOO: ['tcpOooHoles'], SACK: ['tcpSack'], SYN_COOKIES: ['tcpSynCookies'] };
+
 /** src/features.ts as a profile has it. */
 function featuresModule(features) {
   return Object.keys(features).map((k) => `export const ${k} = ${features[k] ? 'true' : 'false'};`).join('\n') + '\n';
@@ -336,6 +342,10 @@ async function main(argv) {
   const json = argv.includes('--json');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
   const only = onlyArg === undefined ? null : onlyArg.slice('--only='.length).split(',');
+  const withoutArg = argv.find((a) => a.startsWith('--without='));
+  const without = withoutArg === undefined ? [] : withoutArg.slice('--without='.length).split(',').filter((f) => f !== '');
+  const outdirArg = argv.find((a) => a.startsWith('--outdir='));
+  const outdir = outdirArg === undefined ? null : resolve(outdirArg.slice('--outdir='.length));
   const say = (line) => {
     if (!quiet && !json) console.log(line);
   };
@@ -366,7 +376,16 @@ async function main(argv) {
   let failed = false;
   for (const name of names) {
     if (wanted !== null && !wanted.includes(name)) continue;
-    const profile = PROFILES[name];
+    const profile = { ...PROFILES[name], features: { ...PROFILES[name].features }, config: { ...PROFILES[name].config } };
+    for (const f of without) {
+      if (!(f in profile.features)) {
+        console.error(`build: unknown feature "${f}" in --without (${Object.keys(profile.features).join(', ')})`);
+        return 1;
+      }
+      profile.features[f] = false;
+      // The settings a switch bounds (src/config.ts) go back to their defaults with it.
+      for (const key of FEATURE_SETTINGS[f] || []) delete profile.config[key];
+    }
     let result;
     try {
       result = await buildProfile(name, profile);
@@ -386,8 +405,9 @@ async function main(argv) {
       failed = true;
       continue;
     }
+    if (outdir !== null) result.out = { path: join(outdir, profile.out), contents: result.out.contents };
     const size = writeBundle(result.out);
-    sizes[name] = { raw: size.raw, gzip: size.gzip, out: 'dist/' + profile.out };
+    sizes[name] = { raw: size.raw, gzip: size.gzip, out: outdir === null ? 'dist/' + profile.out : join(outdir, profile.out) };
     if (size.raw > profile.budget.bundle) {
       console.error(`build: dist/${profile.out} is ${size.raw} octets, over the ${name} profile's budget of ${profile.budget.bundle} (firmware/profiles.mjs)`);
       failed = true;
@@ -446,7 +466,7 @@ async function main(argv) {
   }
   if (typeFiles > 0) say(`${'dist/types/'.padEnd(22)} ${String(typeFiles).padStart(8)} declaration files (tsc, tsconfig.build.json)`);
   if (Object.keys(boards).length > 0) {
-    if (only === null) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');
+    if (only === null && outdir === null && without.length === 0) writeFileSync(join(DIST, 'sizes.json'), JSON.stringify(boards, null, 2) + '\n');
     if (json) console.log(JSON.stringify(boards));
   }
   return failed ? 1 : 0;
