@@ -76,7 +76,9 @@ const context = vm.createContext({
       for (let i = 0; i < a.length; i++) s += a[i];
       return s;
     },
-    toUint8Array: (s: string) => {
+    // Espruino's: every argument, concatenated.
+    toUint8Array: (...parts: string[]) => {
+      const s = parts.join('');
       const u = new (vm.runInContext('Uint8Array', context) as Uint8ArrayConstructor)(s.length);
       for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 0xff;
       return u;

@@ -23,8 +23,8 @@ interface EspruinoSerial {
 interface EspruinoE {
   /** Sum of every element of an array or typed array, computed natively (absent on SAVE_ON_FLASH builds). */
   sum?(arr: ArrayLike<number>): number;
-  /** Convert an 8-bit string (or array) to a new Uint8Array, natively. */
-  toUint8Array(data: string | ArrayLike<number>): Uint8Array;
+  /** Convert 8-bit strings (or arrays), concatenated in order, to one new Uint8Array, natively. */
+  toUint8Array(...data: (string | ArrayLike<number>)[]): Uint8Array;
   /** Convert a typed array (or string) to a new 8-bit string, natively. */
   toString(data: Uint8Array): string;
   /** 32 bits of noise from the internal voltage reference (absent on SAVE_ON_FLASH builds). */

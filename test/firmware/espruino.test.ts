@@ -74,7 +74,9 @@ function makeBoard(): Board {
         for (let i = 0; i < a.length; i++) s += a[i];
         return s;
       },
-      toUint8Array: (s: string) => {
+      // Espruino's: every argument, concatenated.
+      toUint8Array: (...parts: string[]) => {
+        const s = parts.join('');
         const u = new realm.U8(s.length);
         for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 0xff;
         return u;

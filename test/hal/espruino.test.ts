@@ -56,7 +56,8 @@ beforeEach(() => {
       for (let i = 0; i < a.length; i++) s += a[i];
       return s;
     },
-    toUint8Array: (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff),
+    // Espruino's: every argument, concatenated.
+    toUint8Array: (...s: string[]) => Uint8Array.from(s.join(''), (c) => c.charCodeAt(0) & 0xff),
     hwRand: () => 0xdeadbeef,
   };
   g.getTime = () => clock.now / 1000;
