@@ -5,8 +5,10 @@
  * Contract (see src/hal.ts):
  * - `createEspruinoHal(serial, baud)` installs the native sum and copy and returns the HAL;
  *   `createStack(config, hal)` then registers the stack as the receiver.
- * - `start(stack)` opens the port at `baud`, feeds every received chunk to the receiver,
- *   polls the stack once after each chunk that completed a frame (the receiver says so), and
+ * - `start(stack)` opens the port at `baud` and feeds the received bytes to the receiver: a
+ *   chunk without an END is held as text (less than HOLD octets) and handed on with the chunk
+ *   that brings one, so the receiver sees every byte, in order, once. It polls the stack once
+ *   after each chunk that completed a frame (the receiver says so), and
  *   keeps exactly one timer (or none) armed for the deadline that `poll` returned. Calling it
  *   again (from `onInit` after a `save()`) re-opens the port without adding a second listener
  *   or timer. `wake()` (the stack calls it after a user call from the application's own
@@ -45,6 +47,12 @@ export interface EspruinoHal extends Hal {
 function copyEspruino(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
   if (len > 0) dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
+
+/**
+ * Octets of chunks without an END held as text before they go to the decoder anyway: more
+ * than a full frame at the boards' MTU of 296 without escapes, and a bound on what waits.
+ */
+export const HOLD = 320;
 
 /** Build the Espruino HAL on `serial` (normally `Serial1`) at `baud` bits per second. */
 export function createEspruinoHal(serial: EspruinoSerial, baud: number): EspruinoHal {
@@ -88,20 +96,34 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
   }
   const timer = createPollTimer(now);
 
-  // An END and an ESC after every chunk, past the length the receiver is given: the SLIP
-  // decoder's searches (native.find: a typed array's indexOf) then always find what they look
-  // for. Measured on Espruino 2v29: an indexOf that finds its octet costs ~100 K instructions
-  // wherever it is, one that finds nothing ~2.8 K more per element it passed (the whole
-  // chunk: ~460 K for a 91-octet ping, ~0.9 M for a full 296-octet segment).
+  // An END and an ESC after the bytes handed on, past the length the receiver is given: the
+  // SLIP decoder's searches (native.find: a typed array's indexOf) then always find what they
+  // look for. Measured on Espruino 2v29: an indexOf that finds its octet costs ~100 K
+  // instructions wherever it is, one that finds nothing ~2.8 K more per element it passed
+  // (the whole chunk: ~460 K for a 91-octet ping, ~0.9 M for a full 296-octet segment).
   const sentinels = '\xc0\xdb';
+  const end = '\xc0';
+  // The text of the chunks since the last END. Only a chunk with an END can complete a
+  // frame, and decoding a chunk costs millions of instructions on Espruino whatever its
+  // length (bench:board: 2.75 M for 32 octets), against ~0.2 M to search a string and append
+  // it; so the bytes of a frame are decoded once, when its END arrives. At HOLD octets
+  // without an END the text goes to the decoder anyway (it keeps its state across chunks), so
+  // less than HOLD octets wait here: ~30 JsVars.
+  let held = '';
 
   function onData(data: string): void {
-    const len = data.length;
-    // A lone octet is stored without a search (net.ts): no sentinels to pay for.
-    const bytes = len > 1 ? toU8(data, sentinels) : toU8(data);
+    let bytes: Uint8Array;
+    if (data.indexOf(end) < 0) {
+      held += data;
+      if (held.length < HOLD) return;
+      bytes = toU8(held, sentinels);
+    } else {
+      bytes = toU8(held, data, sentinels);
+    }
+    held = '';
     // Only a chunk that completed a frame can have changed a timer; any other chunk just
     // filled the decoder, and its poll was most of the chunk's cost (bench:board).
-    if (receiver !== null && receiver(bytes, 0, len)) timer.pollAndArm();
+    if (receiver !== null && receiver(bytes, 0, bytes.length - 2)) timer.pollAndArm();
   }
 
   return {

@@ -2,12 +2,13 @@
  * Unit tests for hal/espruino.ts on the host, with fakes for Espruino's globals (E, getTime,
  * timers) and for Serial1: the native checksum agrees with the portable one at every
  * alignment, the native copy is exact (overlaps that move bytes down included), writes respect the frame's
- * bounds, and start() polls after each chunk and keeps at most one timer.
+ * bounds, start() holds chunks without an END and hands them on with the one that brings it
+ * (or at HOLD octets), polls after each chunk that completed a frame and keeps at most one timer.
  * (test/firmware/espruino.test.ts runs the whole bundle in a board-like sandbox.)
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import fc from 'fast-check';
-import { createEspruinoHal } from '../../hal/espruino.js';
+import { createEspruinoHal, HOLD } from '../../hal/espruino.js';
 import { native, resetNative } from '../../src/native.js';
 import { FakeClock } from '../firmware/sandbox.js';
 
@@ -180,17 +181,19 @@ describe('createEspruinoHal', () => {
     expect(polls).toEqual([0, 10]);
     expect(clock.pending).toBe(1);
 
-    // A chunk that completed no frame (the receiver says so) can have changed no timer: no poll.
+    // A chunk without an END is held (it can complete no frame): not decoded, no poll.
     clock.now = 15;
     serial.handlers[0]('\x02');
-    expect(got).toEqual([[0xc0, 0x01, 0xff], [0x02]]);
+    expect(got).toEqual([[0xc0, 0x01, 0xff]]);
     expect(polls).toEqual([0, 10]);
 
-    // A chunk that completes a frame polls; the deadline moved later (200), so the armed
-    // timer (100) is kept, not cleared and made again: still one timer.
+    // The chunk that brings an END comes with the held bytes before it, and polls; the
+    // deadline moved later (200), so the armed timer (100) is kept, not cleared and made
+    // again: still one timer.
     deadline = 200;
     clock.now = 20;
     serial.handlers[0]('\x03\xc0');
+    expect(got).toEqual([[0xc0, 0x01, 0xff], [0x02, 0x03, 0xc0]]);
     expect(polls).toEqual([0, 10, 20]);
     expect(clock.pending).toBe(1);
     expect(clock.clearCalls).toBe(0);
@@ -225,6 +228,54 @@ describe('createEspruinoHal', () => {
     hal.start(stack);
     expect(serial.bauds).toEqual([9600, 9600]);
     expect(serial.handlers.length).toBe(1);
+  });
+
+  it('hands every byte on once, in order, each time with an END and an ESC after it; holds only less than HOLD octets without an END', () => {
+    // Chunks with ENDs, and chunks without (so that runs past HOLD happen).
+    const chunk = fc.oneof(
+      fc.array(fc.oneof(fc.constant(0xc0), fc.constant(0xdb), fc.integer({ min: 0, max: 255 })), { maxLength: 120 }),
+      fc.array(fc.integer({ min: 0, max: 0xbf }), { maxLength: 200 }),
+    );
+    fc.assert(fc.property(fc.array(chunk, { maxLength: 30 }), (chunks) => {
+      const serial = fakeSerial();
+      const hal = createEspruinoHal(serial, 115200);
+      const handed: number[][] = [];
+      hal.setReceiver((buf, off, len) => {
+        // The sentinels the decoder's searches rely on (hal/espruino.ts), past the length.
+        expect(buf.length).toBeGreaterThanOrEqual(off + len + 2);
+        expect([buf[off + len], buf[off + len + 1]]).toEqual([0xc0, 0xdb]);
+        handed.push(Array.from(buf.subarray(off, off + len)));
+        return false;
+      });
+      hal.start({ poll: () => Infinity });
+      for (const c of chunks) serial.handlers[0](String.fromCharCode(...c));
+      const input = chunks.flat();
+      const out = handed.flat();
+      expect(out).toEqual(input.slice(0, out.length));
+      // What is still held has no END and is shorter than HOLD; each piece handed on had an
+      // END or had reached HOLD octets.
+      const rest = input.slice(out.length);
+      expect(rest.includes(0xc0)).toBe(false);
+      expect(rest.length).toBeLessThan(HOLD);
+      for (const piece of handed) expect(piece.includes(0xc0) || piece.length >= HOLD).toBe(true);
+    }));
+  });
+
+  it('holds HOLD - 1 octets without an END, one at a time, and hands on all HOLD with the next', () => {
+    const serial = fakeSerial();
+    const hal = createEspruinoHal(serial, 115200);
+    const handed: number[] = [];
+    hal.setReceiver((buf, off, len) => {
+      handed.push(len);
+      return false;
+    });
+    hal.start({ poll: () => Infinity });
+    for (let i = 0; i < HOLD - 1; i++) serial.handlers[0]('a');
+    expect(handed).toEqual([]);
+    serial.handlers[0]('b');
+    expect(handed).toEqual([HOLD]);
+    serial.handlers[0]('\xc0');
+    expect(handed).toEqual([HOLD, 1]);
   });
 
   it('a deadline in the past polls again at once (delay 0)', () => {
