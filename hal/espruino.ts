@@ -108,7 +108,7 @@ export function createEspruinoHal(serial: EspruinoSerial, baud: number): Espruin
   // length (bench:board: 2.75 M for 32 octets), against ~0.2 M to search a string and append
   // it; so the bytes of a frame are decoded once, when its END arrives. At HOLD octets
   // without an END the text goes to the decoder anyway (it keeps its state across chunks), so
-  // less than HOLD octets wait here: ~30 JsVars.
+  // less than HOLD octets wait here: 37 JsVars at most (measured on Espruino 2v29: 319 octets).
   let held = '';
 
   function onData(data: string): void {
