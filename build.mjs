@@ -409,7 +409,7 @@ async function main(argv) {
     const size = writeBundle(result.out);
     sizes[name] = { raw: size.raw, gzip: size.gzip, out: outdir === null ? 'dist/' + profile.out : join(outdir, profile.out) };
     if (size.raw > profile.budget.bundle) {
-      console.error(`build: dist/${profile.out} is ${size.raw} octets, over the ${name} profile's budget of ${profile.budget.bundle} (firmware/profiles.mjs)`);
+      console.error(`build: ${sizes[name].out} is ${size.raw} octets, over the ${name} profile's budget of ${profile.budget.bundle} (firmware/profiles.mjs)`);
       failed = true;
     }
   }

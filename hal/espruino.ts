@@ -22,7 +22,8 @@
  * zero-allocation rule forbids on V8, but Espruino's memory is reference counted: a view
  * goes back to the free list the moment the call returns, there is no garbage collector
  * to pause, and the few JsVars it takes are far cheaper than a JavaScript byte loop.
- * The same goes for the Uint8Array that `E.toUint8Array` makes for each received chunk.
+ * The same goes for the Uint8Array that `E.toUint8Array` makes for the bytes handed on, and
+ * for the text of chunks held until an END comes (freed when it is handed on; below HOLD).
  */
 import type { Hal, Receiver, Pollable } from '../src/hal.js';
 import { installNative, findIndexOf, fromLittleEndian } from '../src/native.js';
